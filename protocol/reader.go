@@ -1,0 +1,141 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/zeebo/blake3"
+)
+
+// Reader reads the sender's side of a transfer after the handshake.
+// Next returns each entry's header; Read returns a file's body and, at its
+// end, checks the BLAKE3 trailer. Errors are sticky, except ErrChecksum,
+// which leaves the stream in sync so that the next entry can be read.
+type Reader struct {
+	r         io.Reader
+	err       error
+	buf       []byte
+	hash      *blake3.Hasher
+	inFile    bool
+	remaining int64
+	entries   uint64
+	sum       [HashSize]byte
+}
+
+// NewReader returns a Reader reading from r. Callers usually pass a
+// *bufio.Reader of generous size.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: r, buf: make([]byte, MaxFrameLen), hash: blake3.New()}
+}
+
+// Next advances to the next entry, discarding the rest of the current
+// file's body (its trailer is still read, and a mismatch reported).
+// It returns io.EOF after the end frame. The header has been checked
+// against the limits and the name rules (ValidName, ValidLinkTarget).
+func (r *Reader) Next() (*Header, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.inFile {
+		// The caller skipped the body: a checksum mismatch no longer matters.
+		if _, err := io.Copy(io.Discard, onlyReader{r}); err != nil && !errors.Is(err, ErrChecksum) {
+			return nil, err
+		}
+	}
+	typ, payload, err := readFrame(r.r, r.buf)
+	if err == io.EOF {
+		err = fmt.Errorf("%w: no end frame", ErrTruncated)
+	}
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	switch typ {
+	case frameEnd:
+		if len(payload) != 8 {
+			return nil, r.fail(fmt.Errorf("%w: end frame of %d bytes", ErrFrame, len(payload)))
+		}
+		if n := binary.BigEndian.Uint64(payload); n != r.entries {
+			return nil, r.fail(fmt.Errorf("%w: end frame counts %d entries, %d were sent", ErrFrame, n, r.entries))
+		}
+		return nil, r.fail(io.EOF)
+	case frameFile, frameDir, frameSymlink:
+	default:
+		return nil, r.fail(fmt.Errorf("%w: unexpected frame type %#x", ErrFrame, typ))
+	}
+	h, err := parseEntry(Kind(typ), payload)
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	r.entries++
+	if h.Kind == KindFile {
+		r.inFile = true
+		r.remaining = h.Size
+		r.hash.Reset()
+	}
+	return h, nil
+}
+
+// Read reads the current file's body. After the last byte it reads the
+// trailer and returns io.EOF if the hash matches, ErrChecksum if not.
+func (r *Reader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if !r.inFile {
+		return 0, io.EOF
+	}
+	if r.remaining == 0 {
+		return 0, r.finish()
+	}
+	if int64(len(p)) > r.remaining {
+		p = p[:r.remaining]
+	}
+	n, err := r.r.Read(p)
+	r.hash.Write(p[:n])
+	r.remaining -= int64(n)
+	if err == io.EOF && r.remaining > 0 {
+		return n, r.fail(fmt.Errorf("%w: %d bytes of the body missing", ErrTruncated, r.remaining))
+	}
+	if err != nil && err != io.EOF {
+		return n, r.fail(fmt.Errorf("read body: %w", err))
+	}
+	if r.remaining == 0 && n > 0 {
+		// Check the trailer now so that the caller sees the verdict with
+		// the last bytes rather than one call later.
+		return n, r.finish()
+	}
+	return n, nil
+}
+
+// finish reads and checks the trailer of the current file.
+func (r *Reader) finish() error {
+	r.inFile = false
+	var got [HashSize]byte
+	if _, err := io.ReadFull(r.r, got[:]); err != nil {
+		return r.fail(truncated("trailer", err))
+	}
+	r.hash.Sum(r.sum[:0])
+	if !bytes.Equal(got[:], r.sum[:]) {
+		return ErrChecksum
+	}
+	return io.EOF
+}
+
+// Sum returns the BLAKE3 hash of the last file whose body was read to the end.
+func (r *Reader) Sum() [HashSize]byte { return r.sum }
+
+// Entries returns the number of entry headers read so far.
+func (r *Reader) Entries() uint64 { return r.entries }
+
+func (r *Reader) fail(err error) error {
+	r.err = err
+	return err
+}
+
+// onlyReader hides the Reader's other methods from io.Copy.
+type onlyReader struct{ r *Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
