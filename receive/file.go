@@ -1,0 +1,224 @@
+package receive
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/ft-team/ft/protocol"
+)
+
+// Temp files live at the top of the inbox, named tempPrefix + random hex +
+// tempSuffix, and are moved into place when committed.
+const (
+	tempPrefix = ".ft-"
+	tempSuffix = ".part"
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// tempName returns a new random temp file name.
+func tempName() string {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	return tempPrefix + hex.EncodeToString(rnd[:]) + tempSuffix
+}
+
+// createTemp creates a new empty temp file at the top of the inbox and
+// returns it with its name there.
+func createTemp(root *os.Root) (*os.File, string, error) {
+	name := tempName()
+	f, err := root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	return f, name, err
+}
+
+// receiveFile handles one file entry: it decides whether the file can be
+// taken, writes its body to a temp file (or only hashes it when an existing
+// file may be identical) and hands the outcome to the committer. A returned
+// error means the stream is broken; a refusal only becomes a verdict.
+func (ss *session) receiveFile(pr *protocol.Reader, index uint64, h *protocol.Header) error {
+	it := &item{index: index, hdr: h, start: time.Now()}
+	code, msg, compare := ss.admit(h)
+	if code != protocol.CodeOK {
+		it.decide(code, msg)
+		ss.commit.add(it)
+		return discard(pr)
+	}
+	if compare {
+		return ss.compareExisting(pr, it)
+	}
+	f, tmp, err := createTemp(ss.s.root)
+	if err != nil {
+		it.decide(localCode(err), fmt.Sprintf("cannot create temp file: %v", err))
+		ss.commit.add(it)
+		return discard(pr)
+	}
+	it.tmp = tmp
+	werr, rerr := copyBody(f, pr)
+	if werr == nil && rerr == nil {
+		werr = ss.finishTemp(f, tmp, h)
+	}
+	if cerr := f.Close(); werr == nil && cerr != nil {
+		werr = cerr
+	}
+	switch {
+	case rerr != nil && !errors.Is(rerr, protocol.ErrChecksum):
+		ss.s.root.Remove(it.tmp)
+		return rerr
+	case rerr != nil:
+		ss.s.root.Remove(it.tmp)
+		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
+	case werr != nil:
+		ss.s.root.Remove(it.tmp)
+		it.decide(localCode(werr), cleanErr(werr))
+	default:
+		it.sum = pr.Sum()
+	}
+	ss.commit.add(it)
+	return nil
+}
+
+// admit checks an incoming file against the name rules of this system, the
+// size limits and what already exists. compare means an existing regular
+// file of the same size may be identical.
+func (ss *session) admit(h *protocol.Header) (code protocol.Code, msg string, compare bool) {
+	if !filepath.IsLocal(filepath.FromSlash(h.Name)) {
+		return protocol.CodeBadName, fmt.Sprintf("name %q is not a local path on the receiver", h.Name), false
+	}
+	if limit := ss.s.opts.MaxSize; limit > 0 && h.Size > limit {
+		return protocol.CodeTooLarge, fmt.Sprintf("%d bytes is over the limit of %d", h.Size, limit), false
+	}
+	if free, ok := freeSpace(ss.s.opts.Dir); ok && uint64(h.Size) > free {
+		return protocol.CodeNoSpace, fmt.Sprintf("%d bytes needed, %d free", h.Size, free), false
+	}
+	fi, err := ss.s.root.Lstat(h.Name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return protocol.CodeOK, "", false
+	case err != nil:
+		return protocol.CodeRefused, cleanErr(err), false
+	case fi.IsDir():
+		return protocol.CodeExists, "a directory exists with that name", false
+	case ss.s.opts.Overwrite:
+		return protocol.CodeOK, "", false
+	case fi.Mode().IsRegular() && fi.Size() == h.Size:
+		return protocol.CodeOK, "", true
+	}
+	return protocol.CodeExists, "file exists with different content", false
+}
+
+// compareExisting hashes the incoming body without storing it and compares
+// it with the file already in place.
+func (ss *session) compareExisting(pr *protocol.Reader, it *item) error {
+	_, err := io.Copy(io.Discard, onlyReader{pr})
+	switch {
+	case errors.Is(err, protocol.ErrChecksum):
+		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
+	case err != nil:
+		return err
+	default:
+		it.decide(ss.sameAsExisting(it.hdr.Name, pr.Sum()))
+	}
+	ss.commit.add(it)
+	return nil
+}
+
+// sameAsExisting returns the verdict for an incoming file with hash sum
+// whose name is taken: unchanged if the content is identical.
+func (ss *session) sameAsExisting(name string, sum [protocol.HashSize]byte) (protocol.Code, string) {
+	f, err := ss.s.root.Open(name)
+	if err != nil {
+		return protocol.CodeExists, "file exists"
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return protocol.CodeExists, "file exists"
+	}
+	h := blake3.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return protocol.CodeExists, "file exists"
+	}
+	var got [protocol.HashSize]byte
+	if h.Sum(got[:0]); got != sum {
+		return protocol.CodeExists, "file exists with different content"
+	}
+	return protocol.CodeUnchanged, ""
+}
+
+// finishTemp applies the mode and modification time to a complete temp file.
+func (ss *session) finishTemp(f *os.File, tmp string, h *protocol.Header) error {
+	if err := f.Chmod(fs.FileMode(h.Mode) & fs.ModePerm); err != nil {
+		return err
+	}
+	if !h.ModTime.IsZero() {
+		if err := ss.s.root.Chtimes(tmp, h.ModTime, h.ModTime); err != nil {
+			return err
+		}
+	}
+	if needFileSync && !ss.s.opts.NoSync {
+		return f.Sync()
+	}
+	return nil
+}
+
+// copyBody copies the file body from pr to f. werr is a failure to write
+// (the rest of the body is then read and dropped to keep the stream in
+// step); rerr comes from the stream, ErrChecksum included.
+func copyBody(f *os.File, pr *protocol.Reader) (werr, rerr error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for {
+		n, err := pr.Read(buf)
+		if n > 0 && werr == nil {
+			_, werr = f.Write(buf[:n])
+		}
+		if err == io.EOF {
+			return werr, nil
+		}
+		if err != nil {
+			return werr, err
+		}
+	}
+}
+
+// discard reads and drops the rest of a refused file's body.
+func discard(pr *protocol.Reader) error {
+	_, err := io.Copy(io.Discard, onlyReader{pr})
+	if errors.Is(err, protocol.ErrChecksum) {
+		return nil
+	}
+	return err
+}
+
+// onlyReader hides everything but Read, so io.Copy uses our Read loop.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// localCode maps a local write error to a verdict code.
+func localCode(err error) protocol.Code {
+	if isNoSpace(err) {
+		return protocol.CodeNoSpace
+	}
+	return protocol.CodeIO
+}
+
+// cleanErr describes err without the inbox path, for the sender.
+func cleanErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return strings.TrimSpace(pe.Op + ": " + pe.Err.Error())
+	}
+	return err.Error()
+}

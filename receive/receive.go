@@ -1,0 +1,191 @@
+// Package receive implements the receiving side of ft: it listens, serves
+// each sender on its own goroutine, writes every file through an os.Root
+// into a hidden temp file, verifies it, and only then commits it under its
+// final name and tells the sender.
+package receive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Sentinel errors. Run's error, and with Once the connection's, wraps one.
+var (
+	ErrInbox     = errors.New("receive: unusable inbox")
+	ErrListen    = errors.New("receive: cannot listen")
+	ErrConnLost  = errors.New("receive: connection failed")
+	ErrRefused   = errors.New("receive: files refused")
+	ErrIntegrity = errors.New("receive: integrity check failed")
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultPort          = 9000
+	DefaultMaxConns      = 64
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+)
+
+// Options configure Run. The zero value listens on all interfaces on
+// DefaultPort and writes into the current directory.
+type Options struct {
+	Dir  string // inbox; created if missing (default ".")
+	Addr string // listen address, host:port (default ":9000"; a missing port means DefaultPort)
+
+	Once      bool  // serve one connection, then return its outcome
+	Overwrite bool  // let an incoming file replace an existing one
+	NoSync    bool  // do not wait for the disk before confirming files
+	MaxSize   int64 // largest accepted file in bytes (0: no limit but free space)
+	MaxConns  int   // connections served at once (default DefaultMaxConns)
+
+	HeaderTimeout time.Duration // for the handshake (default DefaultHeaderTimeout)
+	IdleTimeout   time.Duration // no byte moved for that long aborts (default DefaultIdleTimeout; negative disables)
+
+	Logger *slog.Logger           // nil discards logs
+	Ready  func(addr net.Addr)    // called once listening, with the bound address
+}
+
+func (o Options) withDefaults() Options {
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	if o.Addr == "" {
+		o.Addr = ":" + strconv.Itoa(DefaultPort)
+	} else if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		o.Addr = net.JoinHostPort(o.Addr, strconv.Itoa(DefaultPort))
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// server is the state shared by the connections of one Run.
+type server struct {
+	opts  Options
+	root  *os.Root
+	log   *slog.Logger
+	slots chan struct{}
+}
+
+// Run listens and serves senders until ctx is done (then it returns nil
+// after aborting the transfers in flight), or, with Once, until the first
+// connection ends (then it returns that connection's outcome).
+func Run(ctx context.Context, opts Options) error {
+	opts = opts.withDefaults()
+	root, err := openInbox(opts.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	s := &server{opts: opts, root: root, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns)}
+	s.sweep()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("%w on %s: %w", ErrListen, opts.Addr, err)
+	}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	s.log.Info("listening", "addr", ln.Addr().String(), "dir", opts.Dir)
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+	if opts.Once {
+		return s.serveOnce(ctx, ln)
+	}
+	return s.serve(ctx, ln)
+}
+
+// openInbox creates the inbox if needed and checks it is a writable directory.
+func openInbox(dir string) (*os.Root, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInbox, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInbox, err)
+	}
+	fi, err := root.Stat(".")
+	if err == nil && !fi.IsDir() {
+		err = errors.New("not a directory")
+	}
+	if err == nil {
+		err = probeWritable(root)
+	}
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("%w: %q: %w", ErrInbox, dir, err)
+	}
+	return root, nil
+}
+
+// probeWritable creates and removes a temp file.
+func probeWritable(root *os.Root) error {
+	f, name, err := createTemp(root)
+	if err != nil {
+		return fmt.Errorf("not writable: %w", err)
+	}
+	f.Close()
+	return root.Remove(name)
+}
+
+func (s *server) serveOnce(ctx context.Context, ln net.Listener) error {
+	conn, err := ln.Accept()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("%w: accept: %w", ErrListen, err)
+	}
+	ln.Close()
+	return s.serveConn(ctx, conn)
+}
+
+func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				s.log.Info("shutting down")
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				s.log.Warn("accept", "err", err)
+				time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors
+				continue
+			}
+			return fmt.Errorf("%w: accept: %w", ErrListen, err)
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			wg.Go(func() { s.refuseBusy(conn) })
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-s.slots }()
+			s.serveConn(ctx, conn)
+		})
+	}
+}
