@@ -68,9 +68,12 @@ func checkComponent(c string) error {
 func isASCIILetter(b byte) bool { return (b|0x20) >= 'a' && (b|0x20) <= 'z' }
 
 // ValidLinkTarget reports whether a symlink named name may point at target:
-// target must be relative, follow the same character rules as names (it may
-// contain ".." components), and, resolved lexically from the directory of
-// name, stay inside the transfer root.
+// target must be relative, follow the same character rules as names, and,
+// resolved lexically from the directory of name, stay inside the transfer
+// root. ".." components may only lead the target ("../../a/b", not
+// "a/../b"): after a named component, ".." would climb out of whatever that
+// component resolves to, which may itself be a symlink, and a lexical check
+// could not follow it.
 func ValidLinkTarget(name, target string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: symlink %q -> %q: %s", ErrBadName, name, target, why)
@@ -86,11 +89,15 @@ func ValidLinkTarget(name, target string) error {
 		return bad("absolute target")
 	}
 	depth := strings.Count(name, "/") // directories above the link inside the root
+	descended := false
 	for _, c := range strings.Split(target, "/") {
 		switch c {
 		case "", ".":
 			continue
 		case "..":
+			if descended {
+				return bad(`target has ".." after a named component`)
+			}
 			depth--
 			if depth < 0 {
 				return bad("target leaves the root")
@@ -100,7 +107,7 @@ func ValidLinkTarget(name, target string) error {
 		if err := checkComponent(c); err != nil {
 			return bad("target " + err.Error())
 		}
-		depth++
+		descended = true
 	}
 	return nil
 }

@@ -155,4 +155,3 @@ func isTempName(name string) bool {
 	return strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix) &&
 		len(name) == len(tempPrefix)+16+len(tempSuffix)
 }
-

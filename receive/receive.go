@@ -49,8 +49,8 @@ type Options struct {
 	HeaderTimeout time.Duration // for the handshake (default DefaultHeaderTimeout)
 	IdleTimeout   time.Duration // no byte moved for that long aborts (default DefaultIdleTimeout; negative disables)
 
-	Logger *slog.Logger           // nil discards logs
-	Ready  func(addr net.Addr)    // called once listening, with the bound address
+	Logger *slog.Logger        // nil discards logs
+	Ready  func(addr net.Addr) // called once listening, with the bound address
 }
 
 func (o Options) withDefaults() Options {

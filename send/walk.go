@@ -134,4 +134,3 @@ func (p *plan) addLink(root, file, name string, warn func(string)) error {
 	p.entries = append(p.entries, entry{hdr: h, path: file})
 	return nil
 }
-
