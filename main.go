@@ -50,10 +50,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:       stderr,
 		HideHelpCommand: false,
 		ExitErrHandler:  func(*cli.Context, error) {}, // report() decides the exit code
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
-		},
-		Commands: []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr)},
+		OnUsageError:    onUsageError,
+		Commands:        []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr)},
 	}
 }
 
@@ -70,6 +68,8 @@ Exit codes: 0 ok, 1 other error, 2 usage, 3 cannot connect or connection
 lost, 4 a file was refused by the receiver, 5 integrity failure, 6 a source
 file could not be read, 130 interrupted.`
 
+func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
@@ -79,9 +79,11 @@ func version() string {
 
 func sendCommand(stderr io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:      "send",
-		Usage:     "send files and directories to an ft receiver",
-		ArgsUsage: "HOST:PORT PATH...",
+		Name:            "send",
+		HideHelpCommand: true,
+		OnUsageError:    onUsageError,
+		Usage:           "send files and directories to an ft receiver",
+		ArgsUsage:       "HOST:PORT PATH...",
 		Description: `Sends every PATH over one connection. A file lands as <inbox>/<its name>,
 a directory as <inbox>/<its name>/... with its whole tree. Exits 0 only when
 the receiver has confirmed every file. Flags go before HOST:PORT.
@@ -148,9 +150,11 @@ func summary(res *send.Result) string {
 
 func receiveCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:      "receive",
-		Usage:     "listen and write incoming files into a directory",
-		ArgsUsage: " ",
+		Name:            "receive",
+		HideHelpCommand: true,
+		OnUsageError:    onUsageError,
+		Usage:           "listen and write incoming files into a directory",
+		ArgsUsage:       " ",
 		Description: `Listens for ft senders and writes what they send under DIR, serving many
 senders at once until interrupted. Prints the address it listens on to stdout
 and one log line per file and per connection to stderr.

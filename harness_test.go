@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ftBin is the ft binary under test, built once by TestMain.
+var ftBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ft-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ftBin = filepath.Join(dir, "ft")
+	if out, err := exec.Command("go", "build", "-race", "-o", ftBin, ".").CombinedOutput(); err != nil {
+		// -race needs cgo; fall back to a plain build.
+		if out2, err2 := exec.Command("go", "build", "-o", ftBin, ".").CombinedOutput(); err2 != nil {
+			fmt.Fprintf(os.Stderr, "build ft: %v\n%s\n%s", err2, out, out2)
+			os.Exit(1)
+		}
+	}
+	// A race found in the binary fails the test through its exit code (66);
+	// without atexit_sleep_ms=0 every race-enabled process lingers 1 s at exit.
+	os.Setenv("GORACE", "atexit_sleep_ms=0 halt_on_error=1")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cmdTimeout bounds every ft process a test runs.
+const cmdTimeout = 2 * time.Minute
+
+// lockedBuffer is a bytes.Buffer safe for a process writing and a test reading.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// receiver is a running "ft receive".
+type receiver struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	addr   string
+	dir    string
+	stderr *lockedBuffer
+	done   chan struct{}
+	err    error
+}
+
+// startReceiver runs "ft receive" on 127.0.0.1:0 into dir with extra args
+// and waits until it prints its address.
+func startReceiver(t *testing.T, dir string, args ...string) *receiver {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	all := append([]string{"receive", "-d", dir, "--listen", "127.0.0.1:0"}, args...)
+	cmd := exec.CommandContext(ctx, ftBin, all...)
+	r := &receiver{t: t, cmd: cmd, dir: dir, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = r.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		addr <- strings.TrimSpace(line)
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() { r.err = cmd.Wait(); cancel(); close(r.done) }()
+	t.Cleanup(func() { r.stop() })
+	select {
+	case r.addr = <-addr:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("receiver did not print its address; stderr:\n%s", r.stderr)
+	}
+	if r.addr == "" {
+		<-r.done
+		t.Fatalf("receiver exited: %v; stderr:\n%s", r.err, r.stderr)
+	}
+	return r
+}
+
+// stop interrupts the receiver and waits for it.
+func (r *receiver) stop() {
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	r.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		r.cmd.Process.Kill()
+		<-r.done
+		r.t.Errorf("receiver did not stop on SIGINT within 20s")
+	}
+}
+
+// wait waits for the receiver to exit by itself and returns its exit code.
+func (r *receiver) wait() int {
+	r.t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(cmdTimeout):
+		r.t.Fatalf("receiver did not exit")
+	}
+	return exitCodeOf(r.t, r.err)
+}
+
+// result of running ft once.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// ft runs the ft binary with args in the current directory.
+func ft(t *testing.T, args ...string) result {
+	t.Helper()
+	return ftIn(t, "", args...)
+}
+
+// ftIn runs the ft binary with args in dir.
+func ftIn(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ftBin, args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return result{code: exitCodeOf(t, err), stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func exitCodeOf(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatalf("run ft: %v", err)
+	return -1
+}
+
+// writeFile creates a file with content under dir, making parents.
+func writeFile(t *testing.T, path string, content []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, content, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listTree returns "path size mode" lines (or "path -> target") for
+// everything under dir, sorted, so trees can be compared.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case rel == ".":
+		case fi.Mode()&os.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out = append(out, rel+" -> "+target)
+		case fi.IsDir():
+			out = append(out, fmt.Sprintf("%s/ %v", rel, fi.Mode().Perm()))
+		default:
+			out = append(out, fmt.Sprintf("%s %d %v", rel, fi.Size(), fi.Mode().Perm()))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// dialRaw connects to a receiver for hand-built streams.
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dialRawListener returns the address of a loopback port that was just
+// closed, so connecting to it is refused.
+func dialRawListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/ft-team/ft/protocol"
+)
+
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// TestSendFiles sends files and trees and checks that the inbox holds
+// exactly what was sent, with modes and times.
+func TestSendFiles(t *testing.T) {
+	cases := []struct {
+		name  string
+		make  func(t *testing.T, src string) []string // returns paths to send, relative to src
+		check func(t *testing.T, src, inbox string)
+	}{
+		{"one file", func(t *testing.T, src string) []string {
+			writeFile(t, filepath.Join(src, "report.pdf"), randomBytes(t, 300_000), 0o644)
+			return []string{"report.pdf"}
+		}, nil},
+		{"empty file", func(t *testing.T, src string) []string {
+			writeFile(t, filepath.Join(src, "empty"), nil, 0o600)
+			return []string{"empty"}
+		}, nil},
+		{"several files", func(t *testing.T, src string) []string {
+			for i, n := range []int{1, 4095, 4096, 4097, 1 << 20, 1<<20 + 1} {
+				writeFile(t, filepath.Join(src, fmt.Sprintf("f%d", i)), randomBytes(t, n), 0o644)
+			}
+			return []string{"f0", "f1", "f2", "f3", "f4", "f5"}
+		}, nil},
+		{"tree with nested and empty dirs and exec bits", func(t *testing.T, src string) []string {
+			writeFile(t, filepath.Join(src, "build/bin/tool"), randomBytes(t, 70_000), 0o755)
+			writeFile(t, filepath.Join(src, "build/lib/a/b/c/deep.so"), randomBytes(t, 10), 0o750)
+			writeFile(t, filepath.Join(src, "build/README"), []byte("hi\n"), 0o444)
+			for _, d := range []string{"build/empty", "build/lib/a/empty2"} {
+				if err := os.MkdirAll(filepath.Join(src, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Chmod(filepath.Join(src, "build/lib/a/empty2"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"build/"}
+		}, nil},
+		{"unicode and spaces in names", func(t *testing.T, src string) []string {
+			writeFile(t, filepath.Join(src, "dossier été/rapport final (v2).txt"), []byte("ok"), 0o644)
+			writeFile(t, filepath.Join(src, "dossier été/日本語 ファイル"), []byte("ja"), 0o644)
+			writeFile(t, filepath.Join(src, "emoji 🚀.bin"), randomBytes(t, 100), 0o644)
+			return []string{"dossier été", "emoji 🚀.bin"}
+		}, nil},
+		{"directory of 2000 files", func(t *testing.T, src string) []string {
+			for i := range 2000 {
+				writeFile(t, filepath.Join(src, "many", fmt.Sprintf("d%02d", i%40), fmt.Sprintf("file-%04d.o", i)), randomBytes(t, 1+i%3000), 0o644)
+			}
+			return []string{"many"}
+		}, nil},
+		{"symlinks inside kept, outside skipped", func(t *testing.T, src string) []string {
+			writeFile(t, filepath.Join(src, "app/lib/libx.so.1"), []byte("lib"), 0o644)
+			must(t, os.Symlink("libx.so.1", filepath.Join(src, "app/lib/libx.so")))
+			must(t, os.Symlink("../lib", filepath.Join(src, "app/bin")))
+			must(t, os.Symlink("/etc/passwd", filepath.Join(src, "app/passwd")))
+			must(t, os.Symlink("../../outside", filepath.Join(src, "app/lib/escape")))
+			return []string{"app"}
+		}, func(t *testing.T, src, inbox string) {
+			for _, gone := range []string{"app/passwd", "app/lib/escape"} {
+				if _, err := os.Lstat(filepath.Join(inbox, gone)); !os.IsNotExist(err) {
+					t.Errorf("%s should have been skipped, got err=%v", gone, err)
+				}
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src, inbox := t.TempDir(), t.TempDir()
+			paths := tc.make(t, src)
+			r := startReceiver(t, inbox)
+			res := ftIn(t, src, append([]string{"send", r.addr}, paths...)...)
+			if res.code != 0 {
+				t.Fatalf("send exited %d:\n%s\nreceiver:\n%s", res.code, res.stderr, r.stderr)
+			}
+			if !strings.Contains(res.stderr, "ft: sent ") {
+				t.Errorf("no summary line in %q", res.stderr)
+			}
+			if tc.check != nil {
+				tc.check(t, src, inbox)
+				return
+			}
+			assertSameTree(t, src, paths, inbox)
+			assertNoTemp(t, inbox)
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// assertSameTree checks that each sent path landed under inbox with the
+// same tree, content, modes and modification times.
+func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
+	t.Helper()
+	for _, p := range paths {
+		from := filepath.Join(src, p)
+		to := filepath.Join(inbox, filepath.Base(filepath.Clean(from)))
+		if a, b := listTree(t, from), listTree(t, to); !slices.Equal(a, b) {
+			t.Errorf("tree %s differs:\nsent     %q\nreceived %q", p, a, b)
+		}
+		filepath.Walk(from, func(f string, fi os.FileInfo, err error) error {
+			rel, _ := filepath.Rel(from, f)
+			got, err := os.Lstat(filepath.Join(to, rel))
+			if err != nil {
+				t.Errorf("%s: %v", rel, err)
+				return nil
+			}
+			if fi.Mode().IsRegular() {
+				a, _ := os.ReadFile(f)
+				b, _ := os.ReadFile(filepath.Join(to, rel))
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s: content differs", rel)
+				}
+			}
+			if fi.Mode()&os.ModeSymlink == 0 && !got.ModTime().Equal(fi.ModTime()) {
+				t.Errorf("%s: mtime %v, want %v", rel, got.ModTime(), fi.ModTime())
+			}
+			return nil
+		})
+	}
+}
+
+// assertNoTemp fails if a temp file is left at the top of the inbox.
+func assertNoTemp(t *testing.T, inbox string) {
+	t.Helper()
+	entries, _ := os.ReadDir(inbox)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".ft-") {
+			t.Errorf("temp file left in inbox: %s", e.Name())
+		}
+	}
+}
+
+func TestResend(t *testing.T) {
+	src, inbox := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "a.bin"), randomBytes(t, 50_000), 0o644)
+	writeFile(t, filepath.Join(src, "b.txt"), []byte("bee"), 0o644)
+	r := startReceiver(t, inbox)
+	send := func() result { return ftIn(t, src, "send", r.addr, "a.bin", "b.txt") }
+	if res := send(); res.code != 0 {
+		t.Fatalf("first send exited %d: %s", res.code, res.stderr)
+	}
+
+	// Identical content: success, reported as unchanged.
+	res := send()
+	if res.code != 0 || !strings.Contains(res.stderr, "2 unchanged") {
+		t.Fatalf("identical resend: exit %d, stderr %q", res.code, res.stderr)
+	}
+
+	// Different content for one file: that one is refused, the other passes.
+	before, _ := os.ReadFile(filepath.Join(inbox, "a.bin"))
+	writeFile(t, filepath.Join(src, "a.bin"), randomBytes(t, 50_000), 0o644)
+	res = send()
+	if res.code != exitRefused {
+		t.Fatalf("different resend: exit %d, want %d; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	if !strings.Contains(res.stderr, `"a.bin"`) || !strings.Contains(res.stderr, "exists") || strings.Contains(res.stderr, `"b.txt"`) {
+		t.Errorf("stderr should name a.bin as existing and not b.txt: %q", res.stderr)
+	}
+	if !strings.Contains(res.stderr, "ft: hint: ") {
+		t.Errorf("no hint about --overwrite: %q", res.stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(inbox, "a.bin"))
+	if !bytes.Equal(before, after) {
+		t.Error("existing file was changed without --overwrite")
+	}
+	assertNoTemp(t, inbox)
+}
+
+func TestOverwrite(t *testing.T) {
+	src, inbox := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(inbox, "a.bin"), []byte("old content"), 0o644)
+	want := randomBytes(t, 70_000)
+	writeFile(t, filepath.Join(src, "a.bin"), want, 0o755)
+	r := startReceiver(t, inbox, "--overwrite")
+	if res := ftIn(t, src, "send", r.addr, "a.bin"); res.code != 0 {
+		t.Fatalf("send exited %d: %s", res.code, res.stderr)
+	}
+	got, _ := os.ReadFile(filepath.Join(inbox, "a.bin"))
+	if !bytes.Equal(got, want) {
+		t.Error("file was not replaced")
+	}
+	if fi, _ := os.Stat(filepath.Join(inbox, "a.bin")); fi.Mode().Perm() != 0o755 {
+		t.Errorf("mode %v, want 0755", fi.Mode().Perm())
+	}
+	assertNoTemp(t, inbox)
+}
+
+func TestOnceExitStatus(t *testing.T) {
+	src, inbox := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "x"), []byte("new"), 0o644)
+	writeFile(t, filepath.Join(inbox, "x"), []byte("old"), 0o644)
+	r := startReceiver(t, inbox, "--once")
+	if res := ftIn(t, src, "send", r.addr, "x"); res.code != exitRefused {
+		t.Errorf("send exited %d, want %d", res.code, exitRefused)
+	}
+	if code := r.wait(); code != exitRefused {
+		t.Errorf("receive --once exited %d, want %d; stderr:\n%s", code, exitRefused, r.stderr)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "x"), []byte("x"), 0o644)
+	closed := closedPort(t)
+	cases := []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"closed port", []string{"send", closed, "x"}, exitNetwork, []string{"ft: error: ", "connection refused", "ft: hint: "}},
+		{"missing source", []string{"send", closed, "x", "nope.txt"}, exitSource, []string{"ft: error: ", "nope.txt"}},
+		{"no paths", []string{"send", closed}, exitUsage, []string{"ft: error: ", "PATH"}},
+		{"bad address", []string{"send", "nohostport", "x"}, exitUsage, []string{"ft: error: ", "HOST:PORT"}},
+		{"unknown flag", []string{"send", "--bogus", closed, "x"}, exitUsage, []string{"ft: error: "}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := ftIn(t, src, tc.args...)
+			if res.code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %q", res.code, tc.code, res.stderr)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(res.stderr, w) {
+					t.Errorf("stderr %q lacks %q", res.stderr, w)
+				}
+			}
+			if strings.Contains(res.stderr, "goroutine ") || res.stdout != "" {
+				t.Errorf("unexpected output: stdout %q stderr %q", res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+// closedPort returns a loopback address nobody listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	c := dialRawListener(t)
+	return c
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"help"}, {"help", "send"}, {"help", "receive"}} {
+		res := ft(t, args...)
+		if res.code != 0 || len(res.stdout) < 10 {
+			t.Errorf("ft %v: exit %d, stdout %q", args, res.code, res.stdout)
+		}
+	}
+	if res := ft(t, "help", "send"); !strings.Contains(res.stdout, "Examples") {
+		t.Errorf("help send has no examples: %q", res.stdout)
+	}
+}
+
+// TestBadNameRawClient injects a traversal name with a hand-built stream:
+// the receiver refuses it, writes nothing, and serves the next sender.
+func TestBadNameRawClient(t *testing.T) {
+	inbox := t.TempDir()
+	r := startReceiver(t, inbox)
+	body := []byte("pwned")
+	c := dialRaw(t, r.addr)
+	var stream bytes.Buffer
+	stream.WriteString(protocol.Magic)
+	stream.Write([]byte{0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}) // versions 1-1, no capabilities
+	stream.Write(rawFileFrame("../escape.txt", body))
+	c.Write(stream.Bytes())
+	reply, _ := io.ReadAll(c)
+	if !bytes.Contains(reply, []byte("invalid name")) || !bytes.Contains(reply, []byte(`"../escape.txt"`)) {
+		t.Errorf("reply does not name the bad name: %q", reply)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(inbox), "escape.txt")); err == nil {
+		t.Error("file escaped the inbox")
+	}
+	if got := listTree(t, inbox); len(got) != 0 {
+		t.Errorf("inbox not empty: %q", got)
+	}
+	// The receiver keeps serving.
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "ok.txt"), []byte("fine"), 0o644)
+	if res := ftIn(t, src, "send", r.addr, "ok.txt"); res.code != 0 {
+		t.Fatalf("next send exited %d: %s", res.code, res.stderr)
+	}
+	if !strings.Contains(r.stderr.String(), `escape.txt`) {
+		t.Errorf("receiver log does not mention the bad name:\n%s", r.stderr)
+	}
+}
+
+// rawFileFrame builds a file entry frame, body and trailer by hand, without
+// the protocol package's checks, following PROTOCOL.md.
+func rawFileFrame(name string, body []byte) []byte {
+	var b []byte
+	payload := binary.BigEndian.AppendUint16(nil, uint16(len(name)))
+	payload = append(payload, name...)
+	payload = binary.BigEndian.AppendUint32(payload, 0o644)
+	payload = binary.BigEndian.AppendUint64(payload, uint64(time.Now().UnixNano()))
+	payload = binary.BigEndian.AppendUint64(payload, uint64(len(body)))
+	payload = binary.BigEndian.AppendUint16(payload, 0)
+	b = append(b, 0x01)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(payload)))
+	b = append(b, payload...)
+	b = append(b, body...)
+	sum := blake3.Sum256(body)
+	return append(b, sum[:]...)
+}
