@@ -102,20 +102,27 @@ func ReadAccept(r io.Reader, offered Hello) (Accept, error) {
 	return a, nil
 }
 
-// readMagic reads len(Magic) bytes into b (or the rest of them, if have
-// of them are already there) and checks them, then fills the rest of b.
-// A wrong magic is reported as soon as its bytes are in.
+// readMagic reads the magic into b[:len(Magic)], of which have bytes are
+// already there, checking every byte as it arrives: a wrong peer is told
+// apart at its first wrong byte, without waiting for more. Then it fills the
+// rest of b.
 func readMagic(r io.Reader, b []byte, have int) error {
 	m := b[:len(Magic)]
-	n, err := io.ReadFull(r, m[have:])
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return fmt.Errorf("read hello: %w", err)
-	}
-	if string(m[:have+n]) != Magic[:have+n] {
-		return ErrBadMagic
-	}
-	if err != nil {
-		return truncated("hello", err)
+	for {
+		if string(m[:have]) != Magic[:have] {
+			return ErrBadMagic
+		}
+		if have == len(m) {
+			break
+		}
+		n, err := r.Read(m[have:])
+		have += n
+		if err != nil {
+			if string(m[:have]) != Magic[:have] {
+				return ErrBadMagic
+			}
+			return truncated("hello", err)
+		}
 	}
 	if _, err := io.ReadFull(r, b[len(Magic):]); err != nil {
 		return truncated("hello", err)

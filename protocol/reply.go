@@ -19,7 +19,7 @@ type Summary struct {
 	Entries   uint64 // entries received
 	Committed uint64 // entries whose verdict was a success
 	Failed    uint64 // entries whose verdict was a failure
-	Bytes     uint64 // file bytes committed
+	Bytes     uint64 // sizes of the files written (verdict CodeOK; CodeUnchanged not counted)
 }
 
 // Reply is one frame from the receiver: exactly one field is set.
