@@ -111,6 +111,9 @@ Examples:
 	}
 }
 
+// maxListed is how many failed files a send lists one by one.
+const maxListed = 20
+
 func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Writer) error {
 	if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 		return usageError{fmt.Errorf("%q is not HOST:PORT (IPv6: [addr]:port)", opts.Addr)}
@@ -125,7 +128,11 @@ func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Write
 	if bar != nil {
 		bar.done()
 	}
-	for _, f := range res.Failed {
+	for i, f := range res.Failed {
+		if i == maxListed {
+			fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", len(res.Failed)-i)
+			break
+		}
 		fmt.Fprintf(stderr, "ft: failed: %v\n", f)
 	}
 	if !quiet && err == nil {

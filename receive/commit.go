@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sync"
 	"time"
@@ -11,20 +12,23 @@ import (
 	"github.com/ft-team/ft/protocol"
 )
 
-// Batching: the committer takes what has arrived, up to these bounds or
-// until batchWindow has passed, syncs it to disk once, and commits it.
+// Batching: the committer takes what has arrived, up to these bounds (the
+// reader waits beyond them) or once batchWindow has passed, syncs it to
+// disk once, and commits it.
 const (
 	batchWindow = 50 * time.Millisecond
-	batchItems  = 4096
+	batchItems  = 8192
 	batchBytes  = 256 << 20
-	queueLen    = 1024
 )
 
 // item is one entry on its way to the committer.
 type item struct {
 	index   uint64
 	hdr     *protocol.Header
-	tmp     string // temp file holding a verified body ("" if none)
+	dir     string   // slash-separated directory of the name ("." for the inbox)
+	sub     *os.Root // handle on dir, while a temp file is there
+	tmp     string   // temp file in dir holding a verified body ("" if none)
+	created []string // directories made for this item, to take back if it fails
 	sum     [protocol.HashSize]byte
 	start   time.Time
 	decided bool
@@ -39,60 +43,111 @@ func (it *item) decide(code protocol.Code, msg string) {
 // committer moves verified temp files into place in batches: one sync of
 // the filesystem makes a whole batch durable before any of it is renamed,
 // and a second one makes the renames durable before the sender is told.
+// The reading goroutine adds items without waking the committer for each.
 type committer struct {
-	ss    *session
-	queue chan *item
-	done  chan struct{}
-	dirs  []*protocol.Header // applied at the end: modes and times of directories
-	sum   protocol.Summary
+	ss   *session
+	dirs *dirCache // the committer's own directory handles
+	done chan struct{}
+	wake chan struct{} // a token: items are pending
+	kick chan struct{} // a token: the batch is full or the stream ended
+
+	mu           sync.Mutex
+	room         *sync.Cond // signalled when pending is taken
+	pending      []*item
+	pendingBytes int64
+	closed       bool
+
+	sum   protocol.Summary // written by the committer, read after finish
 	worst protocol.Code
-	mu    sync.Mutex
 }
 
 func newCommitter(ss *session) *committer {
-	c := &committer{ss: ss, queue: make(chan *item, queueLen), done: make(chan struct{})}
+	c := &committer{ss: ss, dirs: newDirCache(ss.s.root), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+	c.room = sync.NewCond(&c.mu)
 	go c.run()
 	return c
 }
 
-// add queues an item; it blocks while the queue is full.
-func (c *committer) add(it *item) { c.queue <- it }
+func token(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
 
-// finish commits what is queued, applies directory attributes and returns
-// the summary.
+// full reports whether the pending batch is at its bounds; mu is held.
+func (c *committer) full() bool {
+	return len(c.pending) >= batchItems || c.pendingBytes >= batchBytes
+}
+
+// add queues an item; it waits while the pending batch is full.
+func (c *committer) add(it *item) {
+	c.mu.Lock()
+	for c.full() {
+		token(c.wake)
+		token(c.kick)
+		c.room.Wait()
+	}
+	c.pending = append(c.pending, it)
+	c.pendingBytes += it.hdr.Size
+	first, full := len(c.pending) == 1, c.full()
+	c.mu.Unlock()
+	if first {
+		token(c.wake)
+	}
+	if full {
+		token(c.kick)
+	}
+}
+
+// finish commits what is queued and returns the summary.
 func (c *committer) finish() protocol.Summary {
-	close(c.queue)
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	token(c.wake)
+	token(c.kick)
 	<-c.done
-	c.finishDirs()
 	return c.sum
 }
 
 func (c *committer) run() {
 	defer close(c.done)
-	for it := range c.queue {
-		c.commitBatch(c.gather(it))
+	defer c.dirs.close()
+	timer := time.NewTimer(batchWindow)
+	timer.Stop()
+	for {
+		<-c.wake
+		c.mu.Lock()
+		ready := c.closed || c.full()
+		c.mu.Unlock()
+		if !ready { // let the batch grow for a moment
+			timer.Reset(batchWindow)
+			select {
+			case <-c.kick:
+			case <-timer.C:
+			}
+			timer.Stop()
+		}
+		batch, closed := c.take()
+		if len(batch) > 0 {
+			c.commitBatch(batch)
+		}
+		if closed {
+			return
+		}
 	}
 }
 
-// gather collects a batch that starts with first.
-func (c *committer) gather(first *item) []*item {
-	batch := []*item{first}
-	bytes := first.hdr.Size
-	timer := time.NewTimer(batchWindow)
-	defer timer.Stop()
-	for len(batch) < batchItems && bytes < batchBytes {
-		select {
-		case it, ok := <-c.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, it)
-			bytes += it.hdr.Size
-		case <-timer.C:
-			return batch
-		}
-	}
-	return batch
+// take removes the pending batch.
+func (c *committer) take() ([]*item, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	batch := c.pending
+	c.pending, c.pendingBytes = nil, 0
+	c.room.Broadcast()
+	return batch, c.closed
 }
 
 func (c *committer) commitBatch(batch []*item) {
@@ -127,8 +182,6 @@ func (c *committer) syncDisk() {
 
 // record logs an item's verdict and counts it in the summary.
 func (c *committer) record(it *item) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.sum.Entries++
 	v := it.verdict
 	if v.Code.Success() {
@@ -179,30 +232,33 @@ func (c *committer) err() error {
 	return fmt.Errorf("%w: %d of %d entries failed", ErrRefused, c.sum.Failed, c.sum.Entries)
 }
 
-// commitItem puts one verified entry in place and decides its verdict.
+// commitItem puts one verified file or symlink in place and decides its
+// verdict. (Directories are made by the reading goroutine.)
 func (c *committer) commitItem(it *item) {
-	root := c.ss.s.root
-	name := it.hdr.Name
-	if dir := path.Dir(name); dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
-			c.fail(it, protocol.CodeRefused, err)
-			return
-		}
-	}
-	switch it.hdr.Kind {
-	case protocol.KindDir:
-		c.commitDir(it)
-	case protocol.KindSymlink:
+	if it.hdr.Kind == protocol.KindSymlink {
 		c.commitSymlink(it)
-	default:
-		c.commitFile(it)
+		return
 	}
+	// The reading goroutine's handle on the directory may be closed by
+	// now: take the committer's own.
+	sub, err := c.dirs.open(it.dir)
+	if err != nil {
+		c.ss.s.root.Remove(path.Join(it.dir, it.tmp))
+		it.tmp = ""
+		c.fail(it, protocol.CodeIO, err)
+		return
+	}
+	it.sub = sub
+	c.commitFile(it)
 }
 
+// fail decides a failed item's verdict and removes its temp file and the
+// directories made for it.
 func (c *committer) fail(it *item, code protocol.Code, err error) {
 	if it.tmp != "" {
-		c.ss.s.root.Remove(it.tmp)
+		it.sub.Remove(it.tmp)
 	}
+	rmdirs(c.ss.s.root, it.created)
 	if errors.Is(err, fs.ErrExist) {
 		code = protocol.CodeExists
 	} else if isNoSpace(err) {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -60,8 +62,16 @@ func (r *replies) fail(code protocol.Code, msg string) {
 }
 
 // refuseBusy tells a connection over the limit that the receiver is busy.
-func (s *server) refuseBusy(conn net.Conn) {
+// With linger it lets the frame reach a peer that is still sending;
+// without, it closes at once.
+func (s *server) refuseBusy(conn net.Conn, linger bool) {
 	s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", "too many connections")
+	if !linger {
+		conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		protocol.WriteError(conn, protocol.CodeBusy, "too many connections")
+		closeNow(conn)
+		return
+	}
 	conn.SetDeadline(time.Now().Add(lingerTime))
 	bw := bufio.NewWriter(conn)
 	(&replies{bw: bw}).fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", s.opts.MaxConns))
@@ -79,6 +89,15 @@ func closeGently(conn net.Conn) {
 	conn.Close()
 }
 
+// closeNow closes conn at once, but sends what was written first: closing
+// a socket with unread input resets it, and a reset drops unsent output.
+func closeNow(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	conn.Close()
+}
+
 // session is one connection being served.
 type session struct {
 	s       *server
@@ -86,36 +105,50 @@ type session struct {
 	log     *slog.Logger
 	replies *replies
 	commit  *committer
+	dirs    *dirCache          // the reading goroutine's directory handles
+	space   spaceCheck         // free space of the inbox
+	dirAttr []*protocol.Header // directories whose mode and time are set at the end
 }
 
 // serveConn serves one sender and returns the connection's outcome.
-func (s *server) serveConn(ctx context.Context, raw net.Conn) error {
+// handshook, if not nil, is called when the handshake is over.
+func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) error {
 	start := time.Now()
 	peer := raw.RemoteAddr().String()
 	log := s.log.With("peer", peer)
 	conn := idle.Watch(raw, s.opts.IdleTimeout)
 	defer conn.Close()
-	ss := &session{s: s, conn: conn, log: log, replies: &replies{bw: bufio.NewWriterSize(conn, 64<<10)}}
+	ss := &session{s: s, conn: conn, log: log, replies: &replies{bw: bufio.NewWriterSize(conn, 64<<10)},
+		dirs: newDirCache(s.root), space: spaceCheck{dir: s.opts.Dir}}
+	defer ss.dirs.close()
 	stop := context.AfterFunc(ctx, func() {
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Grace(time.Second)
 		ss.replies.fail(protocol.CodeShutdown, "receiver is shutting down")
-		conn.Close()
+		closeNow(conn)
 	})
 	defer stop()
-	br := bufio.NewReaderSize(conn, readBufSize)
-	if err := ss.handshake(br); err != nil {
+	err := ss.handshake()
+	if handshook != nil {
+		handshook()
+	}
+	if err != nil {
 		log.Warn("connection", "outcome", "failed", "err", err)
+		closeGently(conn)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
+	defer func() { <-s.slots }()
+	// Allocated only now: a connection in its handshake costs little.
+	br := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(ss)
-	err := ss.readEntries(protocol.NewReader(br))
+	err = ss.readEntries(protocol.NewReader(br))
 	sum := ss.commit.finish()
+	ss.finishDirs()
 	if err == nil {
 		err = ss.replies.summary(sum)
 	}
 	if err != nil {
-		ss.abort(ctx, err)
 		log.Warn("connection", "outcome", "failed", "files", sum.Committed, "bytes", sum.Bytes, "err", err)
+		ss.abort(ctx, err)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
 	log.Info("connection", "outcome", ss.commit.outcome(), "entries", sum.Entries, "committed", sum.Committed,
@@ -124,13 +157,22 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn) error {
 	return ss.commit.err()
 }
 
-// handshake reads the sender's hello within the header timeout and answers.
-func (ss *session) handshake(br *bufio.Reader) error {
-	ss.conn.SetDeadline(time.Now().Add(ss.s.opts.HeaderTimeout))
-	hello, err := protocol.ReadHello(br)
+// handshake reads the sender's hello within the header timeout (straight
+// from the connection, so that nothing beyond it is read) and answers,
+// taking one of the MaxConns slots or refusing the sender as busy.
+func (ss *session) handshake() error {
+	timeout := ss.s.opts.HeaderTimeout
+	ss.conn.SetDeadline(time.Now().Add(timeout))
+	hello, err := protocol.ReadHello(ss.conn)
 	if err != nil {
-		if errors.Is(err, protocol.ErrBadMagic) {
+		switch {
+		case errors.Is(err, protocol.ErrBadMagic):
 			ss.replies.fail(protocol.CodeProtocol, "not an ft sender")
+		case errors.Is(err, protocol.ErrFrame):
+			ss.replies.fail(protocol.CodeProtocol, err.Error())
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			ss.conn.Grace(time.Second)
+			ss.replies.fail(protocol.CodeTimeout, fmt.Sprintf("no hello within %v", timeout))
 		}
 		return fmt.Errorf("handshake: %w", err)
 	}
@@ -139,8 +181,27 @@ func (ss *session) handshake(br *bufio.Reader) error {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
+	select {
+	case ss.s.slots <- struct{}{}:
+	default:
+		ss.log.Warn("refused connection", "reason", "too many connections")
+		ss.replies.fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", ss.s.opts.MaxConns))
+		return fmt.Errorf("handshake: %w", errBusy)
+	}
+	if err := ss.writeAccept(acc); err != nil {
+		<-ss.s.slots
+		return err
+	}
+	return nil
+}
+
+// errBusy is why a sender over MaxConns is refused.
+var errBusy = errors.New("too many connections")
+
+// writeAccept answers the hello and lifts the header deadline.
+func (ss *session) writeAccept(acc protocol.Accept) error {
 	ss.replies.mu.Lock()
-	err = protocol.WriteAccept(ss.replies.bw, acc)
+	err := protocol.WriteAccept(ss.replies.bw, acc)
 	if err == nil {
 		err = ss.replies.bw.Flush()
 	}
@@ -148,7 +209,10 @@ func (ss *session) handshake(br *bufio.Reader) error {
 	if err != nil {
 		return fmt.Errorf("handshake: %w", err)
 	}
-	return ss.conn.SetDeadline(time.Time{})
+	if err := ss.conn.SetDeadline(time.Time{}); err != nil {
+		return fmt.Errorf("handshake: %w", err)
+	}
+	return nil
 }
 
 // readEntries reads entries until the end frame, handing each to the
@@ -162,13 +226,18 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		if err != nil {
 			return err
 		}
-		if h.Kind == protocol.KindFile {
-			if err := ss.receiveFile(pr, index, h); err != nil {
+		it := &item{index: index, hdr: h, start: time.Now(), dir: path.Dir(h.Name)}
+		switch h.Kind {
+		case protocol.KindFile:
+			if err := ss.receiveFile(pr, it); err != nil {
 				return err
 			}
 			continue
+		case protocol.KindDir:
+			// Made at once, so that the files that follow find their directory.
+			ss.makeDir(it)
 		}
-		ss.commit.add(&item{index: index, hdr: h, start: time.Now()})
+		ss.commit.add(it)
 	}
 }
 
@@ -179,11 +248,12 @@ func (ss *session) abort(ctx context.Context, err error) {
 	case ctx.Err() != nil:
 		return // the shutdown hook has told the sender
 	case ss.conn.Expired():
-		code = protocol.CodeTimeout
+		code, msg = protocol.CodeTimeout, fmt.Sprintf("no progress for %v", ss.s.opts.IdleTimeout)
 	case errors.Is(err, protocol.ErrTruncated), isNetErr(err):
 		ss.conn.Close()
 		return
 	}
+	ss.conn.Grace(lingerTime) // an expired connection still takes this last frame
 	ss.replies.fail(code, msg)
 	closeGently(ss.conn)
 }

@@ -3,36 +3,39 @@ package receive
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/ft-team/ft/protocol"
 )
 
-// commitFile moves a verified temp file to its final name. Without
-// Overwrite it uses a hard link, which fails atomically if the name was
-// taken meanwhile (then identical content still counts as unchanged).
+// commitFile moves a verified temp file to its final name in the same
+// directory. Without Overwrite it uses a hard link, which fails atomically if
+// the name was taken meanwhile (then identical content still counts as
+// unchanged).
 func (c *committer) commitFile(it *item) {
-	root := c.ss.s.root
+	base := path.Base(it.hdr.Name)
 	if c.ss.s.opts.Overwrite {
-		if err := root.Rename(it.tmp, it.hdr.Name); err != nil {
+		if err := it.sub.Rename(it.tmp, base); err != nil {
 			c.fail(it, protocol.CodeIO, err)
 			return
 		}
 		it.decide(protocol.CodeOK, "")
 		return
 	}
-	err := root.Link(it.tmp, it.hdr.Name)
+	err := it.sub.Link(it.tmp, base)
 	if err != nil && !errors.Is(err, fs.ErrExist) && linkUnsupported(err) {
-		err = c.renameIfAbsent(it)
+		err = renameIfAbsent(it.sub, it.tmp, base)
 	}
 	switch {
 	case err == nil:
-		root.Remove(it.tmp)
+		it.sub.Remove(it.tmp)
 		it.decide(protocol.CodeOK, "")
 	case errors.Is(err, fs.ErrExist):
-		root.Remove(it.tmp)
+		it.sub.Remove(it.tmp)
 		it.decide(c.ss.sameAsExisting(it.hdr.Name, it.sum))
 	default:
 		c.fail(it, protocol.CodeIO, err)
@@ -41,22 +44,26 @@ func (c *committer) commitFile(it *item) {
 
 // renameIfAbsent is the fallback for filesystems without hard links: it is
 // not atomic against a concurrent writer of the same name.
-func (c *committer) renameIfAbsent(it *item) error {
-	if _, err := c.ss.s.root.Lstat(it.hdr.Name); err == nil {
+func renameIfAbsent(dir *os.Root, tmp, name string) error {
+	if _, err := dir.Lstat(name); err == nil {
 		return fs.ErrExist
 	}
-	return c.ss.s.root.Rename(it.tmp, it.hdr.Name)
+	return dir.Rename(tmp, name)
 }
 
-// commitDir creates a directory; its mode and time are applied at the end
-// of the connection, after everything inside it is in place.
-func (c *committer) commitDir(it *item) {
-	root := c.ss.s.root
-	if err := root.MkdirAll(it.hdr.Name, 0o755); err != nil {
-		c.fail(it, protocol.CodeRefused, err)
+// makeDir creates a directory entry right away; its mode and time are
+// applied at the end of the connection, after everything inside it is in
+// place.
+func (ss *session) makeDir(it *item) {
+	if err := ss.s.root.MkdirAll(it.hdr.Name, 0o755); err != nil {
+		code := protocol.CodeRefused
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTDIR) {
+			code = protocol.CodeExists
+		}
+		it.decide(code, cleanErr(err))
 		return
 	}
-	c.dirs = append(c.dirs, it.hdr)
+	ss.dirAttr = append(ss.dirAttr, it.hdr)
 	it.decide(protocol.CodeOK, "")
 }
 
@@ -118,40 +125,37 @@ func (c *committer) plainParents(name string) error {
 
 // finishDirs applies modes and times to the directories of the transfer,
 // deepest first, so that filling a directory does not change its time.
-func (c *committer) finishDirs() {
-	root := c.ss.s.root
-	for _, h := range slices.Backward(c.dirs) {
+func (ss *session) finishDirs() {
+	root := ss.s.root
+	for _, h := range slices.Backward(ss.dirAttr) {
 		if err := root.Chmod(h.Name, fs.FileMode(h.Mode)&fs.ModePerm); err != nil {
-			c.ss.log.Warn("chmod", "name", h.Name, "err", cleanErr(err))
+			ss.log.Warn("chmod", "name", h.Name, "err", cleanErr(err))
 		}
 		if !h.ModTime.IsZero() {
 			if err := root.Chtimes(h.Name, h.ModTime, h.ModTime); err != nil {
-				c.ss.log.Warn("chtimes", "name", h.Name, "err", cleanErr(err))
+				ss.log.Warn("chtimes", "name", h.Name, "err", cleanErr(err))
 			}
 		}
 	}
 }
 
-// sweep removes temp files left by a receiver that was killed.
+// sweep removes temp files left anywhere in the inbox by a receiver that
+// was killed. It does not follow symlinks.
 func (s *server) sweep() {
-	d, err := s.root.Open(".")
-	if err != nil {
-		return
-	}
-	defer d.Close()
-	names, _ := d.Readdirnames(-1)
 	n := 0
-	for _, name := range names {
-		if isTempName(name) && s.root.Remove(name) == nil {
+	fs.WalkDir(s.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && isTempName(d.Name()) && s.root.Remove(name) == nil {
 			n++
 		}
-	}
+		return nil
+	})
 	if n > 0 {
 		s.log.Info("removed stale temp files", "count", n)
 	}
 }
 
 func isTempName(name string) bool {
-	return strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix) &&
-		len(name) == len(tempPrefix)+16+len(tempSuffix)
+	hex, ok := strings.CutPrefix(name, tempPrefix)
+	hex, ok2 := strings.CutSuffix(hex, tempSuffix)
+	return ok && ok2 && len(hex) == 16 && strings.Trim(hex, "0123456789abcdef") == ""
 }

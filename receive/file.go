@@ -8,10 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/zeebo/blake3"
 
@@ -43,12 +43,13 @@ func createTemp(root *os.Root) (*os.File, string, error) {
 }
 
 // receiveFile handles one file entry: it decides whether the file can be
-// taken, writes its body to a temp file (or only hashes it when an existing
-// file may be identical) and hands the outcome to the committer. A returned
-// error means the stream is broken; a refusal only becomes a verdict.
-func (ss *session) receiveFile(pr *protocol.Reader, index uint64, h *protocol.Header) error {
-	it := &item{index: index, hdr: h, start: time.Now()}
-	code, msg, compare := ss.admit(h)
+// taken, writes its body to a temp file in the file's directory (or only
+// hashes it when an existing file may be identical) and hands the outcome to
+// the committer. A returned error means the stream is broken; a refusal
+// only becomes a verdict.
+func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
+	h := it.hdr
+	code, msg, compare := ss.admit(h, it.dir)
 	if code != protocol.CodeOK {
 		it.decide(code, msg)
 		ss.commit.add(it)
@@ -57,29 +58,28 @@ func (ss *session) receiveFile(pr *protocol.Reader, index uint64, h *protocol.He
 	if compare {
 		return ss.compareExisting(pr, it)
 	}
-	f, tmp, err := createTemp(ss.s.root)
+	f, err := ss.createTemp(it)
 	if err != nil {
-		it.decide(localCode(err), fmt.Sprintf("cannot create temp file: %v", err))
+		it.decide(localCode(err), "cannot create temp file: "+cleanErr(err))
 		ss.commit.add(it)
 		return discard(pr)
 	}
-	it.tmp = tmp
 	werr, rerr := copyBody(f, pr)
 	if werr == nil && rerr == nil {
-		werr = ss.finishTemp(f, tmp, h)
+		werr = ss.finishTemp(f, it)
 	}
 	if cerr := f.Close(); werr == nil && cerr != nil {
 		werr = cerr
 	}
 	switch {
 	case rerr != nil && !errors.Is(rerr, protocol.ErrChecksum):
-		ss.s.root.Remove(it.tmp)
+		ss.dropTemp(it)
 		return rerr
 	case rerr != nil:
-		ss.s.root.Remove(it.tmp)
+		ss.dropTemp(it)
 		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
 	case werr != nil:
-		ss.s.root.Remove(it.tmp)
+		ss.dropTemp(it)
 		it.decide(localCode(werr), cleanErr(werr))
 	default:
 		it.sum = pr.Sum()
@@ -88,20 +88,52 @@ func (ss *session) receiveFile(pr *protocol.Reader, index uint64, h *protocol.He
 	return nil
 }
 
+// createTemp makes the file's directory if needed and creates the temp
+// file in it.
+func (ss *session) createTemp(it *item) (*os.File, error) {
+	sub, err := ss.dirs.open(it.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if it.created, err = mkdirs(ss.s.root, it.dir); err == nil {
+			sub, err = ss.dirs.open(it.dir)
+		}
+	}
+	if err == nil {
+		var f *os.File
+		if f, it.tmp, err = createTemp(sub); err == nil {
+			it.sub = sub
+			return f, nil
+		}
+	}
+	rmdirs(ss.s.root, it.created)
+	return nil, err
+}
+
+// dropTemp removes the temp file of a failed item and the directories made
+// for it.
+func (ss *session) dropTemp(it *item) {
+	it.sub.Remove(it.tmp)
+	it.tmp = ""
+	rmdirs(ss.s.root, it.created)
+}
+
 // admit checks an incoming file against the name rules of this system, the
 // size limits and what already exists. compare means an existing regular
 // file of the same size may be identical.
-func (ss *session) admit(h *protocol.Header) (code protocol.Code, msg string, compare bool) {
+func (ss *session) admit(h *protocol.Header, dir string) (code protocol.Code, msg string, compare bool) {
 	if !filepath.IsLocal(filepath.FromSlash(h.Name)) {
 		return protocol.CodeBadName, fmt.Sprintf("name %q is not a local path on the receiver", h.Name), false
 	}
 	if limit := ss.s.opts.MaxSize; limit > 0 && h.Size > limit {
 		return protocol.CodeTooLarge, fmt.Sprintf("%d bytes is over the limit of %d", h.Size, limit), false
 	}
-	if free, ok := freeSpace(ss.s.opts.Dir); ok && uint64(h.Size) > free {
+	if free, ok := ss.space.free(h.Size); ok && uint64(h.Size) > free {
 		return protocol.CodeNoSpace, fmt.Sprintf("%d bytes needed, %d free", h.Size, free), false
 	}
-	fi, err := ss.s.root.Lstat(h.Name)
+	sub, err := ss.dirs.open(dir)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = sub.Lstat(path.Base(h.Name))
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return protocol.CodeOK, "", false
@@ -156,12 +188,13 @@ func (ss *session) sameAsExisting(name string, sum [protocol.HashSize]byte) (pro
 }
 
 // finishTemp applies the mode and modification time to a complete temp file.
-func (ss *session) finishTemp(f *os.File, tmp string, h *protocol.Header) error {
+func (ss *session) finishTemp(f *os.File, it *item) error {
+	h := it.hdr
 	if err := f.Chmod(fs.FileMode(h.Mode) & fs.ModePerm); err != nil {
 		return err
 	}
 	if !h.ModTime.IsZero() {
-		if err := ss.s.root.Chtimes(tmp, h.ModTime, h.ModTime); err != nil {
+		if err := it.sub.Chtimes(it.tmp, h.ModTime, h.ModTime); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ type Options struct {
 	Overwrite bool  // let an incoming file replace an existing one
 	NoSync    bool  // do not wait for the disk before confirming files
 	MaxSize   int64 // largest accepted file in bytes (0: no limit but free space)
-	MaxConns  int   // connections served at once (default DefaultMaxConns)
+	MaxConns  int   // transfers served at once, handshakes aside (default DefaultMaxConns)
 
 	HeaderTimeout time.Duration // for the handshake (default DefaultHeaderTimeout)
 	IdleTimeout   time.Duration // no byte moved for that long aborts (default DefaultIdleTimeout; negative disables)
@@ -79,11 +79,23 @@ func (o Options) withDefaults() Options {
 
 // server is the state shared by the connections of one Run.
 type server struct {
-	opts  Options
-	root  *os.Root
-	log   *slog.Logger
-	slots chan struct{}
+	opts       Options
+	root       *os.Root
+	log        *slog.Logger
+	slots      chan struct{} // transfers past their handshake, up to MaxConns
+	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
+	refusing   chan struct{} // busy refusals lingering, up to maxRefusing
 }
+
+// Connections in their handshake do not count against MaxConns, so that
+// idle sockets cannot crowd out real senders; they are bounded on their own
+// (and by HeaderTimeout), which keeps file descriptors and memory bounded.
+// Beyond that bound a connection is refused as busy: gently (letting the
+// frame reach the peer) for up to maxRefusing at once, abruptly beyond.
+const (
+	maxHandshakes = 1024
+	maxRefusing   = 64
+)
 
 // Run listens and serves senders until ctx is done (then it returns nil
 // after aborting the transfers in flight), or, with Once, until the first
@@ -95,7 +107,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer root.Close()
-	s := &server{opts: opts, root: root, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns)}
+	s := &server{opts: opts, root: root, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
+		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
 	s.sweep()
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
@@ -156,7 +169,7 @@ func (s *server) serveOnce(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("%w: accept: %w", ErrListen, err)
 	}
 	ln.Close()
-	return s.serveConn(ctx, conn)
+	return s.serveConn(ctx, conn, nil)
 }
 
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
@@ -178,14 +191,16 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("%w: accept: %w", ErrListen, err)
 		}
 		select {
-		case s.slots <- struct{}{}:
-		default:
-			wg.Go(func() { s.refuseBusy(conn) })
+		case s.handshakes <- struct{}{}:
+			wg.Go(func() { s.serveConn(ctx, conn, func() { <-s.handshakes }) })
 			continue
+		default:
 		}
-		wg.Go(func() {
-			defer func() { <-s.slots }()
-			s.serveConn(ctx, conn)
-		})
+		select {
+		case s.refusing <- struct{}{}:
+			wg.Go(func() { s.refuseBusy(conn, true); <-s.refusing })
+		default:
+			s.refuseBusy(conn, false) // a flood: no time for manners
+		}
 	}
 }
