@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sync"
 	"time"
@@ -26,7 +25,7 @@ type item struct {
 	index   uint64
 	hdr     *protocol.Header
 	dir     string   // slash-separated directory of the name ("." for the inbox)
-	sub     *os.Root // handle on dir, while a temp file is there
+	sub     *dir     // handle on dir, while a temp file is there
 	tmp     string   // temp file in dir holding a verified body ("" if none)
 	created []string // directories made for this item, to take back if it fails
 	sum     [protocol.HashSize]byte

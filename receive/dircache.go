@@ -11,43 +11,80 @@ import (
 // dirCacheSize bounds the directory handles one cache keeps open.
 const dirCacheSize = 32
 
-// dirCache keeps os.Root handles on the inbox directories a connection is
-// writing into, so that per-file operations take a single name component
-// instead of walking the path from the inbox each time. A cache belongs to
-// one goroutine.
+// dir is an open inbox directory: an os.Root for the portable operations,
+// plus what the platform offers to do the per-file ones in fewer system
+// calls (see dir_linux.go).
+type dir struct {
+	*os.Root
+	sys sysDir
+}
+
+// linkNoReplace moves tmp to name unless name exists (then the error
+// matches fs.ErrExist), with a hard link that fails atomically if the name
+// is taken, or, on filesystems without hard links, a check and a rename
+// that is not atomic against a concurrent writer.
+func (d *dir) linkNoReplace(tmp, name string) error {
+	err := d.Link(tmp, name)
+	if err != nil && !errors.Is(err, fs.ErrExist) && linkUnsupported(err) {
+		if _, lerr := d.Lstat(name); lerr == nil {
+			return fs.ErrExist
+		}
+		return d.Rename(tmp, name)
+	}
+	if err == nil {
+		d.Remove(tmp)
+	}
+	return err
+}
+
+// dirCache keeps handles on the inbox directories a connection is writing
+// into, so that per-file operations take a single name component instead
+// of walking the path from the inbox each time. A cache belongs to one
+// goroutine.
 type dirCache struct {
 	root *os.Root
-	m    map[string]*os.Root
+	m    map[string]*dir
 }
 
 func newDirCache(root *os.Root) *dirCache {
-	return &dirCache{root: root, m: make(map[string]*os.Root)}
+	return &dirCache{root: root, m: make(map[string]*dir)}
 }
 
-// open returns a handle on dir (slash-separated, "." for the inbox),
+// open returns a handle on name (slash-separated, "." for the inbox),
 // which must exist. It fails with fs.ErrNotExist if it does not.
-func (c *dirCache) open(dir string) (*os.Root, error) {
-	if dir == "." {
-		return c.root, nil
+func (c *dirCache) open(name string) (*dir, error) {
+	if d, ok := c.m[name]; ok {
+		return d, nil
 	}
-	if r, ok := c.m[dir]; ok {
-		return r, nil
+	r := c.root
+	if name != "." {
+		var err error
+		if r, err = c.root.OpenRoot(name); err != nil {
+			return nil, err
+		}
 	}
-	r, err := c.root.OpenRoot(dir)
+	sys, err := openSysDir(r)
 	if err != nil {
+		if r != c.root {
+			r.Close()
+		}
 		return nil, err
 	}
 	if len(c.m) >= dirCacheSize {
 		c.close()
 	}
-	c.m[dir] = r
-	return r, nil
+	d := &dir{Root: r, sys: sys}
+	c.m[name] = d
+	return d, nil
 }
 
 // close releases every handle.
 func (c *dirCache) close() {
-	for k, r := range c.m {
-		r.Close()
+	for k, d := range c.m {
+		d.sys.close()
+		if d.Root != c.root {
+			d.Root.Close()
+		}
 		delete(c.m, k)
 	}
 }

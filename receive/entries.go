@@ -2,8 +2,8 @@ package receive
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -13,9 +13,8 @@ import (
 )
 
 // commitFile moves a verified temp file to its final name in the same
-// directory. Without Overwrite it uses a hard link, which fails atomically if
-// the name was taken meanwhile (then identical content still counts as
-// unchanged).
+// directory. Without Overwrite the move fails atomically if the name was
+// taken meanwhile (then identical content still counts as unchanged).
 func (c *committer) commitFile(it *item) {
 	base := path.Base(it.hdr.Name)
 	if c.ss.s.opts.Overwrite {
@@ -26,13 +25,9 @@ func (c *committer) commitFile(it *item) {
 		it.decide(protocol.CodeOK, "")
 		return
 	}
-	err := it.sub.Link(it.tmp, base)
-	if err != nil && !errors.Is(err, fs.ErrExist) && linkUnsupported(err) {
-		err = renameIfAbsent(it.sub, it.tmp, base)
-	}
+	err := it.sub.commitNoReplace(it.tmp, base)
 	switch {
 	case err == nil:
-		it.sub.Remove(it.tmp)
 		it.decide(protocol.CodeOK, "")
 	case errors.Is(err, fs.ErrExist):
 		it.sub.Remove(it.tmp)
@@ -40,15 +35,6 @@ func (c *committer) commitFile(it *item) {
 	default:
 		c.fail(it, protocol.CodeIO, err)
 	}
-}
-
-// renameIfAbsent is the fallback for filesystems without hard links: it is
-// not atomic against a concurrent writer of the same name.
-func renameIfAbsent(dir *os.Root, tmp, name string) error {
-	if _, err := dir.Lstat(name); err == nil {
-		return fs.ErrExist
-	}
-	return dir.Rename(tmp, name)
 }
 
 // makeDir creates a directory entry right away; its mode and time are
@@ -73,6 +59,10 @@ func (ss *session) makeDir(it *item) {
 func (c *committer) commitSymlink(it *item) {
 	root := c.ss.s.root
 	name, target := it.hdr.Name, it.hdr.Linkname
+	if isTempName(path.Base(name)) {
+		it.decide(protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", name))
+		return
+	}
 	if err := c.plainParents(name); err != nil {
 		c.fail(it, protocol.CodeRefused, err)
 		return

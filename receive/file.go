@@ -99,7 +99,7 @@ func (ss *session) createTemp(it *item) (*os.File, error) {
 	}
 	if err == nil {
 		var f *os.File
-		if f, it.tmp, err = createTemp(sub); err == nil {
+		if f, it.tmp, err = sub.createTemp(); err == nil {
 			it.sub = sub
 			return f, nil
 		}
@@ -122,6 +122,9 @@ func (ss *session) dropTemp(it *item) {
 func (ss *session) admit(h *protocol.Header, dir string) (code protocol.Code, msg string, compare bool) {
 	if !filepath.IsLocal(filepath.FromSlash(h.Name)) {
 		return protocol.CodeBadName, fmt.Sprintf("name %q is not a local path on the receiver", h.Name), false
+	}
+	if isTempName(path.Base(h.Name)) {
+		return protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", h.Name), false
 	}
 	if limit := ss.s.opts.MaxSize; limit > 0 && h.Size > limit {
 		return protocol.CodeTooLarge, fmt.Sprintf("%d bytes is over the limit of %d", h.Size, limit), false
@@ -194,7 +197,7 @@ func (ss *session) finishTemp(f *os.File, it *item) error {
 		return err
 	}
 	if !h.ModTime.IsZero() {
-		if err := it.sub.Chtimes(it.tmp, h.ModTime, h.ModTime); err != nil {
+		if err := it.sub.setTimes(it.tmp, h.ModTime); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,13 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 
 	replies := make(chan replyResult, 1)
 	verdicts := make([]*protocol.Verdict, len(p.entries))
-	go func() { replies <- readReplies(bufio.NewReader(conn), verdicts) }()
+	go func() {
+		rr := readReplies(bufio.NewReader(conn), verdicts)
+		if errors.As(rr.err, new(*protocol.RemoteError)) {
+			conn.Close() // the receiver has given up: stop streaming into the void
+		}
+		replies <- rr
+	}()
 
 	sent, werr := stream(conn, p, opts.Progress, res)
 	var rr replyResult
@@ -137,7 +143,7 @@ func sendEntry(pw *protocol.Writer, e *entry, buf []byte, prog Progress) (local,
 	if e.hdr.Kind != protocol.KindFile {
 		return nil, pw.WriteHeader(&e.hdr)
 	}
-	f, err := os.Open(e.path)
+	f, err := openSource(e.path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}
