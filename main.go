@@ -148,11 +148,18 @@ func summary(res *send.Result) string {
 	if secs > 0 {
 		rate = float64(res.Bytes) / secs / 1e6
 	}
-	s := fmt.Sprintf("sent %d files, %s in %.2f s, %.1f MB/s", res.Files, humanBytes(res.Bytes), secs, rate)
+	s := fmt.Sprintf("sent %s, %s in %.2f s, %.1f MB/s", plural(res.Files, "file"), humanBytes(res.Bytes), secs, rate)
 	if res.Unchanged > 0 {
 		s += fmt.Sprintf(" (%d unchanged)", res.Unchanged)
 	}
 	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func receiveCommand(stdout, stderr io.Writer) *cli.Command {

@@ -29,7 +29,8 @@ type item struct {
 	tmp     string   // temp file in dir holding a verified body ("" if none)
 	created []string // directories made for this item, to take back if it fails
 	sum     [protocol.HashSize]byte
-	start   time.Time
+	start   time.Time     // when its header arrived
+	took    time.Duration // from header to verified body
 	decided bool
 	verdict protocol.Verdict
 }
@@ -82,6 +83,7 @@ func (c *committer) full() bool {
 
 // add queues an item; it waits while the pending batch is full.
 func (c *committer) add(it *item) {
+	it.took = time.Since(it.start)
 	c.mu.Lock()
 	for c.full() {
 		token(c.wake)
@@ -187,7 +189,7 @@ func (c *committer) record(it *item) {
 		c.sum.Committed++
 		if it.hdr.Kind == protocol.KindFile && v.Code == protocol.CodeOK {
 			c.sum.Bytes += uint64(it.hdr.Size)
-			secs := time.Since(it.start).Seconds()
+			secs := it.took.Seconds()
 			c.ss.log.Info("received", "name", it.hdr.Name, "size", it.hdr.Size, "MB/s", mbps(it.hdr.Size, secs))
 		}
 		return

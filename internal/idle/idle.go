@@ -1,6 +1,6 @@
-// Package idle closes a network connection on which nothing has moved for
-// too long. Both ends of an ft transfer use it so that a dead peer or a
-// silent blackhole never leaves anyone waiting forever.
+// Package idle fails the reads and writes of a network connection on which
+// nothing has moved for too long. Both ends of an ft transfer use it so that
+// a dead peer or a silent blackhole never leaves anyone waiting forever.
 package idle
 
 import (
@@ -12,20 +12,28 @@ import (
 	"time"
 )
 
-// ErrTimeout is returned (wrapped) by reads and writes on a Conn that was
-// closed because no byte moved in either direction for the timeout.
+// ErrTimeout is returned (wrapped) by reads and writes on a Conn that
+// expired because no byte moved in either direction for the timeout.
 var ErrTimeout = errors.New("timed out")
 
 // Conn is a net.Conn watched for progress. Any successful read or write of
-// at least one byte, or a call to Touch, counts as progress.
+// at least one byte, bytes acknowledged or received by the kernel (where it
+// tells, as Linux does for TCP), or a call to Touch, counts as progress. When it
+// expires, its blocked and later reads and writes fail with ErrTimeout, but
+// it stays open until Close, so that its owner can still tell the peer why
+// (see Grace).
 type Conn struct {
 	net.Conn
 	timeout  time.Duration
 	last     atomic.Int64 // unix nanoseconds of the last progress
+	mu       sync.Mutex   // orders deadline changes against expiry
 	expired  atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{}
 }
+
+// past is a deadline long gone: setting it wakes blocked reads and writes.
+var past = time.Unix(1, 0)
 
 // Watch starts watching c. A timeout of zero or less disables the watch.
 // Close stops it.
@@ -41,18 +49,67 @@ func Watch(c net.Conn, timeout time.Duration) *Conn {
 func (c *Conn) watch() {
 	tick := time.NewTicker(max(c.timeout/8, 10*time.Millisecond))
 	defer tick.Stop()
+	seen, _ := kernelProgress(c.Conn)
 	for {
 		select {
 		case <-c.stop:
 			return
 		case now := <-tick.C:
+			// A write blocked on a slow link moves bytes long before it returns.
+			if n, ok := kernelProgress(c.Conn); ok && n != seen {
+				seen = n
+				c.Touch()
+				continue
+			}
 			if now.UnixNano()-c.last.Load() > int64(c.timeout) {
-				c.expired.Store(true)
-				c.Conn.Close()
+				c.expire()
 				return
 			}
 		}
 	}
+}
+
+// expire marks the connection expired and fails its reads and writes.
+func (c *Conn) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired.Store(true)
+	c.Conn.SetDeadline(past)
+}
+
+// SetDeadline sets the read and write deadlines, unless the connection
+// has expired: then it keeps failing and SetDeadline returns ErrTimeout.
+func (c *Conn) SetDeadline(t time.Time) error { return c.setDeadline(c.Conn.SetDeadline, t) }
+
+// SetReadDeadline is like SetDeadline for reads only.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.setDeadline(c.Conn.SetReadDeadline, t) }
+
+// SetWriteDeadline is like SetDeadline for writes only.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.setDeadline(c.Conn.SetWriteDeadline, t) }
+
+func (c *Conn) setDeadline(set func(time.Time) error, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.expired.Load() {
+		return fmt.Errorf("%w: no progress for %v", ErrTimeout, c.timeout)
+	}
+	return set(t)
+}
+
+// Grace lets writes run for d more, even on an expired connection, so that
+// its owner can send a last message before closing it.
+func (c *Conn) Grace(d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(time.Now().Add(d))
+}
+
+// CloseWrite half-closes the connection if the underlying one can.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 // Touch records progress made outside the connection, such as a long sync
