@@ -1,0 +1,9 @@
+//go:build !linux
+
+package idle
+
+import "net"
+
+// kernelProgress is not available here: only reads and writes that return
+// count as progress.
+func kernelProgress(net.Conn) (uint64, bool) { return 0, false }
