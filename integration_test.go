@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,15 +150,15 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 	}
 }
 
-// assertNoTemp fails if a temp file is left at the top of the inbox.
+// assertNoTemp fails if a temp file is left anywhere in the inbox.
 func assertNoTemp(t *testing.T, inbox string) {
 	t.Helper()
-	entries, _ := os.ReadDir(inbox)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".ft-") {
-			t.Errorf("temp file left in inbox: %s", e.Name())
+	filepath.Walk(inbox, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && strings.HasPrefix(fi.Name(), ".ft-") {
+			t.Errorf("temp file left in inbox: %s", p)
 		}
-	}
+		return nil
+	})
 }
 
 func TestResend(t *testing.T) {
@@ -330,4 +331,75 @@ func rawFileFrame(name string, body []byte) []byte {
 	b = append(b, body...)
 	sum := blake3.Sum256(body)
 	return append(b, sum[:]...)
+}
+
+// TestAddressForms sends to a host name, an IPv4 and a bracketed IPv6
+// address, and checks that --quiet prints nothing on success.
+func TestAddressForms(t *testing.T) {
+	cases := []struct{ listen, host string }{
+		{"127.0.0.1:0", "127.0.0.1"},
+		{"127.0.0.1:0", "localhost"},
+		{"[::1]:0", "[::1]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.host, func(t *testing.T) {
+			if strings.HasPrefix(tc.listen, "[") && !hasIPv6Loopback() {
+				t.Skip("no IPv6 loopback here")
+			}
+			src, inbox := t.TempDir(), t.TempDir()
+			writeFile(t, filepath.Join(src, "f.txt"), []byte(tc.host), 0o644)
+			r := startReceiver(t, inbox, "--listen", tc.listen)
+			port := r.addr[strings.LastIndex(r.addr, ":")+1:]
+			res := ftIn(t, src, "send", "-q", tc.host+":"+port, "f.txt")
+			if res.code != 0 || res.stderr != "" || res.stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q (want silence)", res.code, res.stdout, res.stderr)
+			}
+			if got, _ := os.ReadFile(filepath.Join(inbox, "f.txt")); string(got) != tc.host {
+				t.Errorf("received %q", got)
+			}
+		})
+	}
+}
+
+func hasIPv6Loopback() bool {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+// TestConcurrentSenders runs several senders at once into one receiver.
+func TestConcurrentSenders(t *testing.T) {
+	inbox := t.TempDir()
+	r := startReceiver(t, inbox)
+	const n = 6
+	srcs := make([]string, n)
+	for i := range srcs {
+		srcs[i] = t.TempDir()
+		for j := range 50 {
+			writeFile(t, filepath.Join(srcs[i], fmt.Sprintf("s%d", i), fmt.Sprintf("f%02d", j)), randomBytes(t, 1000*j), 0o644)
+		}
+	}
+	errs := make(chan string, n)
+	for i := range srcs {
+		go func() {
+			res := ftIn(t, srcs[i], "send", "-q", r.addr, fmt.Sprintf("s%d", i))
+			if res.code != 0 {
+				errs <- fmt.Sprintf("sender %d exited %d: %s", i, res.code, res.stderr)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range srcs {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+	for i, src := range srcs {
+		assertSameTree(t, src, []string{fmt.Sprintf("s%d", i)}, inbox)
+	}
+	assertNoTemp(t, inbox)
 }
