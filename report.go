@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/ft-team/ft/internal/idle"
 	"github.com/ft-team/ft/protocol"
@@ -91,7 +93,18 @@ func hint(err error) string {
 	return ""
 }
 
-// oneLine keeps an error message on one line.
+// oneLine keeps an error message on one line and escapes anything a
+// terminal could take as a control sequence (messages may come from the
+// peer).
 func oneLine(s string) string {
-	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }
