@@ -14,10 +14,28 @@ type replyResult struct {
 	err     error
 }
 
-// readReplies reads verdicts into verdicts (indexed by wire index) until
-// the summary. It runs concurrently with stream; it is the only writer of
-// verdicts until it returns.
-func readReplies(r io.Reader, verdicts []*protocol.Verdict) replyResult {
+// verdicts records the receiver's verdict on each entry, by wire index,
+// in a byte per entry (plus the messages of failures).
+type verdicts struct {
+	codes []uint8 // code+1; 0 while there is none
+	msgs  map[uint64]string
+}
+
+func newVerdicts(n int) *verdicts {
+	return &verdicts{codes: make([]uint8, n), msgs: make(map[uint64]string)}
+}
+
+// get returns the verdict on entry i, if there is one.
+func (vs *verdicts) get(i int) (protocol.Verdict, bool) {
+	if vs.codes[i] == 0 {
+		return protocol.Verdict{}, false
+	}
+	return protocol.Verdict{Index: uint64(i), Code: protocol.Code(vs.codes[i] - 1), Message: vs.msgs[uint64(i)]}, true
+}
+
+// readReplies reads verdicts into vs until the summary. It runs
+// concurrently with stream; it is the only user of vs until it returns.
+func readReplies(r io.Reader, vs *verdicts) replyResult {
 	rr := protocol.NewReplyReader(r)
 	for {
 		rep, err := rr.Next()
@@ -28,22 +46,25 @@ func readReplies(r io.Reader, verdicts []*protocol.Verdict) replyResult {
 			return replyResult{summary: *rep.Summary}
 		}
 		v := rep.Verdict
-		if v.Index >= uint64(len(verdicts)) || verdicts[v.Index] != nil {
+		if v.Index >= uint64(len(vs.codes)) || vs.codes[v.Index] != 0 || v.Code == 0xff {
 			return replyResult{err: fmt.Errorf("%w: verdict for entry %d", protocol.ErrFrame, v.Index)}
 		}
-		verdicts[v.Index] = v
+		vs.codes[v.Index] = uint8(v.Code) + 1
+		if !v.Code.Success() {
+			vs.msgs[v.Index] = v.Message
+		}
 	}
 }
 
 // collect fills res from the verdicts of the sent entries.
-func collect(res *Result, p *plan, sent []sentEntry, verdicts []*protocol.Verdict) {
-	for i, s := range sent {
-		name := p.entries[s.plan].hdr.Name
-		v := verdicts[i]
+func collect(res *Result, p *plan, s *sent, vs *verdicts) {
+	for i, pi := range s.wire {
+		name := p.entries[pi].name
+		v, ok := vs.get(i)
 		switch {
-		case s.local != nil:
-			res.Failed = append(res.Failed, FileError{Name: name, Err: s.local})
-		case v == nil:
+		case s.local[i] != nil:
+			res.Failed = append(res.Failed, FileError{Name: name, Err: s.local[i]})
+		case !ok:
 			res.Failed = append(res.Failed, FileError{Name: name, Code: protocol.CodeInternal, Err: errors.New("no verdict from the receiver")})
 		case v.Code.Success():
 			res.Committed++
@@ -51,7 +72,7 @@ func collect(res *Result, p *plan, sent []sentEntry, verdicts []*protocol.Verdic
 				res.Unchanged++
 			}
 		default:
-			res.Failed = append(res.Failed, FileError{Name: name, Code: v.Code, Err: verdictError(v)})
+			res.Failed = append(res.Failed, FileError{Name: name, Code: v.Code, Err: verdictError(&v)})
 		}
 	}
 }

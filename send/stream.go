@@ -33,9 +33,9 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 	defer stop()
 
 	replies := make(chan replyResult, 1)
-	verdicts := make([]*protocol.Verdict, len(p.entries))
+	vs := newVerdicts(len(p.entries))
 	go func() {
-		rr := readReplies(bufio.NewReader(conn), verdicts)
+		rr := readReplies(bufio.NewReader(conn), vs)
 		if errors.As(rr.err, new(*protocol.RemoteError)) {
 			conn.Close() // the receiver has given up: stop streaming into the void
 		}
@@ -58,9 +58,9 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 	if err := connError(ctx, conn, werr, rr.err); err != nil {
 		return res, err
 	}
-	collect(res, p, sent, verdicts)
-	if s := rr.summary; s.Entries != uint64(len(sent)) {
-		return res, fmt.Errorf("%w: receiver counted %d entries, %d were sent", ErrConnLost, s.Entries, len(sent))
+	collect(res, p, sent, vs)
+	if s := rr.summary; s.Entries != uint64(len(sent.wire)) {
+		return res, fmt.Errorf("%w: receiver counted %d entries, %d were sent", ErrConnLost, s.Entries, len(sent.wire))
 	}
 	return res, nil
 }
@@ -95,55 +95,59 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	return conn, nil
 }
 
-// sentEntry maps an entry index on the wire to the plan, with the local
-// failure if the file could not be sent whole.
-type sentEntry struct {
-	plan  int
-	local error
+// sent maps entry indexes on the wire to the plan, with the local failures
+// of entries that were not sent whole.
+type sent struct {
+	wire  []int32       // plan index of each wire index
+	local map[int]error // by wire index
 }
 
 // stream writes every entry of the plan, then the end frame. Files that
 // cannot be opened are recorded in res and not sent.
-func stream(conn net.Conn, p *plan, prog Progress, res *Result) ([]sentEntry, error) {
+func stream(conn net.Conn, p *plan, prog Progress, res *Result) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
 	pw := protocol.NewWriter(bw)
 	buf := make([]byte, bufSize)
 	if prog != nil {
 		prog.Start(p.bytes, p.files)
 	}
-	sent := make([]sentEntry, 0, len(p.entries))
+	s := &sent{wire: make([]int32, 0, len(p.entries)), local: make(map[int]error)}
 	for i := range p.entries {
 		e := &p.entries[i]
-		local, err := sendEntry(pw, e, buf, prog)
+		local, err := sendEntry(pw, e, p.path(e), buf, prog)
 		if err != nil {
-			return sent, err
+			return s, err
 		}
 		if errors.Is(local, errNotSent) {
-			res.Failed = append(res.Failed, FileError{Name: e.hdr.Name, Err: local})
+			res.Failed = append(res.Failed, FileError{Name: e.name, Err: local})
 			continue
 		}
-		sent = append(sent, sentEntry{plan: i, local: local})
-		if e.hdr.Kind == protocol.KindFile {
+		if local != nil {
+			s.local[len(s.wire)] = local
+		}
+		s.wire = append(s.wire, int32(i))
+		if e.kind == protocol.KindFile {
 			res.Files++
-			res.Bytes += e.hdr.Size
+			res.Bytes += e.size
 		}
 	}
-	res.Entries = len(sent)
+	res.Entries = len(s.wire)
 	if err := pw.WriteEnd(); err != nil {
-		return sent, err
+		return s, err
 	}
-	return sent, bw.Flush()
+	return s, bw.Flush()
 }
 
 var errNotSent = fmt.Errorf("%w: could not be opened", ErrSource)
 
 // sendEntry writes one entry. A non-nil local error means the entry was
 // not sent whole (errNotSent: not at all); err means the stream broke.
-func sendEntry(pw *protocol.Writer, e *entry, buf []byte, prog Progress) (local, err error) {
-	if e.hdr.Kind != protocol.KindFile {
-		return nil, pw.WriteHeader(&e.hdr)
+func sendEntry(pw *protocol.Writer, e *entry, path string, buf []byte, prog Progress) (local, err error) {
+	hdr := e.header()
+	if e.kind != protocol.KindFile {
+		return nil, pw.WriteHeader(&hdr)
 	}
-	f, err := openSource(e.path)
+	f, err := openSource(path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}
@@ -152,16 +156,16 @@ func sendEntry(pw *protocol.Writer, e *entry, buf []byte, prog Progress) (local,
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}
-	if fi.Size() != e.hdr.Size || !fi.Mode().IsRegular() {
+	if fi.Size() != e.size || !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %w", errNotSent, errChanged), nil
 	}
 	if prog != nil {
-		prog.StartFile(e.hdr.Name, e.hdr.Size)
+		prog.StartFile(e.name, e.size)
 	}
-	if err := pw.WriteHeader(&e.hdr); err != nil {
+	if err := pw.WriteHeader(&hdr); err != nil {
 		return nil, err
 	}
-	local, err = copyBody(pw, f, e.hdr.Size, buf, prog)
+	local, err = copyBody(pw, f, e.size, buf, prog)
 	if err == nil && local == nil {
 		local = checkUnchanged(f, fi)
 	}

@@ -6,21 +6,46 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
 
-// entry is one thing to send: its header and where it is on disk.
+// entry is one thing to send, kept small: a list of 200,000 files should
+// cost a few tens of bytes per file.
 type entry struct {
-	hdr  protocol.Header
-	path string
+	name  string // on the wire
+	link  string // symlink target
+	size  int64
+	mtime int64 // unix nanoseconds
+	mode  uint32
+	kind  protocol.Kind
+	root  int32 // index in plan.roots
+}
+
+// header returns the entry's protocol header.
+func (e *entry) header() protocol.Header {
+	return protocol.Header{Kind: e.kind, Name: e.name, Size: e.size, Mode: e.mode,
+		ModTime: time.Unix(0, e.mtime), Linkname: e.link}
 }
 
 // plan is the walked file list.
 type plan struct {
 	entries []entry
-	bytes   int64 // total file bytes
-	files   int   // regular files
+	roots   []string // local paths of the command-line arguments
+	bytes   int64    // total file bytes
+	files   int      // regular files
+}
+
+// path returns where an entry is on disk: its root (the command-line
+// argument, whose name on the wire is the entry name's first component)
+// joined with the rest of its name.
+func (p *plan) path(e *entry) string {
+	root := p.roots[e.root]
+	if i := strings.IndexByte(e.name, '/'); i >= 0 {
+		return root + string(filepath.Separator) + filepath.FromSlash(e.name[i+1:])
+	}
+	return root
 }
 
 // walk turns the command-line paths into a file list. A file lands as its
@@ -45,6 +70,7 @@ func walk(paths []string, warn func(string)) (*plan, error) {
 			return nil, fmt.Errorf("%w: %q and %q would both land as %q", ErrSource, prev, arg, base)
 		}
 		seen[base] = arg
+		p.roots = append(p.roots, abs)
 		if !fi.IsDir() {
 			if err := p.add(abs, base, fi, warn); err != nil {
 				return nil, err
@@ -85,13 +111,13 @@ func (p *plan) walkDir(root, base string, warn func(string)) error {
 
 // add appends a regular file or a directory; other kinds are skipped.
 func (p *plan) add(file, name string, fi fs.FileInfo, warn func(string)) error {
-	h := protocol.Header{Name: name, Mode: uint32(fi.Mode().Perm()), ModTime: fi.ModTime()}
+	e := entry{name: name, mode: uint32(fi.Mode().Perm()), mtime: fi.ModTime().UnixNano(), root: int32(len(p.roots) - 1)}
 	switch {
 	case fi.IsDir():
-		h.Kind = protocol.KindDir
+		e.kind = protocol.KindDir
 	case fi.Mode().IsRegular():
-		h.Kind = protocol.KindFile
-		h.Size = fi.Size()
+		e.kind = protocol.KindFile
+		e.size = fi.Size()
 	default:
 		warn(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", file))
 		return nil
@@ -99,11 +125,11 @@ func (p *plan) add(file, name string, fi fs.FileInfo, warn func(string)) error {
 	if err := protocol.ValidName(name); err != nil {
 		return fmt.Errorf("%w: %q cannot be sent: %w", ErrSource, file, err)
 	}
-	if h.Kind == protocol.KindFile {
+	if e.kind == protocol.KindFile {
 		p.files++
-		p.bytes += h.Size
+		p.bytes += e.size
 	}
-	p.entries = append(p.entries, entry{hdr: h, path: file})
+	p.entries = append(p.entries, e)
 	return nil
 }
 
@@ -130,7 +156,6 @@ func (p *plan) addLink(root, file, name string, warn func(string)) error {
 		warn(fmt.Sprintf("skipping symlink %q: target %q leads outside %q", file, target, root))
 		return nil
 	}
-	h := protocol.Header{Kind: protocol.KindSymlink, Name: name, Mode: 0o777, Linkname: target}
-	p.entries = append(p.entries, entry{hdr: h, path: file})
+	p.entries = append(p.entries, entry{kind: protocol.KindSymlink, name: name, mode: 0o777, link: target, root: int32(len(p.roots) - 1)})
 	return nil
 }
