@@ -1,0 +1,143 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Disk faults on a small tmpfs: full mid-file, out of inodes, a declared
+// size beyond the free space. Mounting needs root; without it they skip.
+
+// smallDisk mounts a tmpfs with opts (e.g. "size=32m") and returns its
+// mount point; the inbox is a directory inside it. It is unmounted when
+// the test ends, after the processes using it.
+func smallDisk(t *testing.T, opts string) (mnt, inbox string) {
+	t.Helper()
+	if !isRoot() {
+		t.Skip("mounting a small filesystem needs root")
+	}
+	mnt = filepath.Join(t.TempDir(), "mnt")
+	must(t, os.Mkdir(mnt, 0o755))
+	if out, err := runOut("mount", "-t", "tmpfs", "-o", opts, "ft-test", mnt); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v: %s", err, out)
+	}
+	t.Cleanup(func() { runOut("umount", "-l", mnt) })
+	inbox = filepath.Join(mnt, "inbox")
+	must(t, os.Mkdir(inbox, 0o755))
+	return mnt, inbox
+}
+
+// fill writes a file at path that leaves about leave bytes free on its
+// filesystem (or none, if the receiver writes meanwhile).
+func fill(t *testing.T, path string, leave uint64) {
+	t.Helper()
+	free := freeBytes(t, filepath.Dir(path))
+	if free <= leave {
+		return
+	}
+	f, err := os.Create(path)
+	must(t, err)
+	defer f.Close()
+	chunk := make([]byte, 1<<20)
+	for left := free - leave; left > 0; {
+		n := min(left, uint64(len(chunk)))
+		if _, err := f.Write(chunk[:n]); errors.Is(err, syscall.ENOSPC) {
+			return
+		} else if err != nil {
+			t.Fatalf("fill: %v", err)
+		}
+		left -= n
+	}
+}
+
+// TestDiskFullMidFile: the disk fills while a file is on its way. The
+// file fails with "no space left" on both ends, its temp file goes, and
+// the next file that fits lands.
+func TestDiskFullMidFile(t *testing.T) {
+	t.Parallel()
+	mnt, inbox := smallDisk(t, "size=32m")
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "big.bin"), randomBytes(t, 24<<20), 0o644)
+	r := startReceiver(t, inbox)
+	px := startProxy(t, r.addr, proxyRate)
+	s := startFt(t, src, nil, "send", "-q", px.addr(), "big.bin")
+	waitFor(t, 20*time.Second, "the receiver to be mid-file", func() bool { return tempBytes(inbox) >= 2<<20 })
+	px.hold()
+	fill(t, filepath.Join(mnt, "filler"), 1<<20) // far less than the rest of the file
+	px.release()
+	res := s.wait(t, time.Minute)
+	if res.code != exitRefused || !strings.Contains(res.stderr, `"big.bin"`) || !strings.Contains(res.stderr, "no space left on device") {
+		t.Errorf("sender: exit %d, want %d naming big.bin with \"no space left on device\"; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	t.Logf("sender: %s", res.stderr)
+	assertNoPartial(t, r)
+	waitLog(t, r, 0, `code="no space"`)
+	sendOneFile(t, r) // the failed file's space is free again: a small file fits
+}
+
+// TestOutOfInodes: with no inode left the file fails with "no space", and
+// once one is free again the next file lands.
+func TestOutOfInodes(t *testing.T) {
+	t.Parallel()
+	mnt, inbox := smallDisk(t, "size=8m,nr_inodes=32")
+	r := startReceiver(t, inbox)
+	var fillers []string
+	for i := range 64 {
+		name := filepath.Join(mnt, fmt.Sprintf("inode-%d", i))
+		f, err := os.Create(name)
+		if errors.Is(err, syscall.ENOSPC) {
+			break
+		}
+		must(t, err)
+		f.Close()
+		fillers = append(fillers, name)
+	}
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "x.txt"), []byte("x"), 0o644)
+	res := ftIn(t, src, "send", r.addr, "x.txt")
+	if res.code != exitRefused || !strings.Contains(res.stderr, "no space") {
+		t.Errorf("with no inode left: exit %d, want %d with \"no space\"; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	t.Logf("sender: %s", res.stderr)
+	if left := tempFiles(inbox); len(left) != 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+	for _, f := range fillers[len(fillers)-2:] {
+		must(t, os.Remove(f))
+	}
+	sendOneFile(t, r)
+}
+
+// TestSizeBeyondFreeSpaceRealSender: a (sparse) file larger than the free
+// space is refused at header time: nothing is written to the disk.
+func TestSizeBeyondFreeSpaceRealSender(t *testing.T) {
+	t.Parallel()
+	_, inbox := smallDisk(t, "size=16m")
+	src := t.TempDir()
+	f, err := os.Create(filepath.Join(src, "sparse.img"))
+	must(t, err)
+	must(t, f.Truncate(64<<20))
+	f.Close()
+	r := startReceiver(t, inbox)
+	before := freeBytes(t, inbox)
+	res := ftIn(t, src, "send", r.addr, "sparse.img")
+	if res.code != exitRefused || !strings.Contains(res.stderr, "no space") || !strings.Contains(res.stderr, "free") {
+		t.Errorf("exit %d, want %d with \"no space\"; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	t.Logf("sender: %s", res.stderr)
+	if got := listTree(t, inbox); len(got) != 0 {
+		t.Errorf("inbox holds %q", got)
+	}
+	if after := freeBytes(t, inbox); after != before {
+		t.Errorf("free space went from %d to %d: something was written", before, after)
+	}
+	sendOneFile(t, r)
+}
