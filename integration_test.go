@@ -43,10 +43,14 @@ func TestSendFiles(t *testing.T) {
 			return []string{"empty"}
 		}, nil},
 		{"several files", func(t *testing.T, src string) []string {
-			for i, n := range []int{1, 4095, 4096, 4097, 1 << 20, 1<<20 + 1} {
-				writeFile(t, filepath.Join(src, fmt.Sprintf("f%d", i)), randomBytes(t, n), 0o644)
+			// Around the read buffer (1 MiB) and the large-file path (4 MiB, 8 MiB chunks).
+			sizes := []int{1, 4095, 4096, 4097, 1 << 20, 1<<20 + 1, 4<<20 - 1, 4 << 20, 17<<20 + 3}
+			var names []string
+			for i, n := range sizes {
+				names = append(names, fmt.Sprintf("f%d", i))
+				writeFile(t, filepath.Join(src, names[i]), randomBytes(t, n), 0o644)
 			}
-			return []string{"f0", "f1", "f2", "f3", "f4", "f5"}
+			return names
 		}, nil},
 		{"tree with nested and empty dirs and exec bits", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "build/bin/tool"), randomBytes(t, 70_000), 0o755)

@@ -95,6 +95,14 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	return conn, nil
 }
 
+// streamer writes entries to the connection.
+type streamer struct {
+	bw   *bufio.Writer
+	pw   *protocol.Writer // over bw
+	buf  []byte
+	prog Progress
+}
+
 // sent maps entry indexes on the wire to the plan, with the local failures
 // of entries that were not sent whole.
 type sent struct {
@@ -106,15 +114,14 @@ type sent struct {
 // cannot be opened are recorded in res and not sent.
 func stream(conn net.Conn, p *plan, prog Progress, res *Result) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
-	pw := protocol.NewWriter(bw)
-	buf := make([]byte, bufSize)
+	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, bufSize), prog: prog}
 	if prog != nil {
 		prog.Start(p.bytes, p.files)
 	}
 	s := &sent{wire: make([]int32, 0, len(p.entries)), local: make(map[int]error)}
 	for i := range p.entries {
 		e := &p.entries[i]
-		local, err := sendEntry(pw, e, p.path(e), buf, prog)
+		local, err := st.sendEntry(e, p.path(e))
 		if err != nil {
 			return s, err
 		}
@@ -132,7 +139,7 @@ func stream(conn net.Conn, p *plan, prog Progress, res *Result) (*sent, error) {
 		}
 	}
 	res.Entries = len(s.wire)
-	if err := pw.WriteEnd(); err != nil {
+	if err := st.pw.WriteEnd(); err != nil {
 		return s, err
 	}
 	return s, bw.Flush()
@@ -142,7 +149,8 @@ var errNotSent = fmt.Errorf("%w: could not be opened", ErrSource)
 
 // sendEntry writes one entry. A non-nil local error means the entry was
 // not sent whole (errNotSent: not at all); err means the stream broke.
-func sendEntry(pw *protocol.Writer, e *entry, path string, buf []byte, prog Progress) (local, err error) {
+func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
+	pw, prog := st.pw, st.prog
 	hdr := e.header()
 	if e.kind != protocol.KindFile {
 		return nil, pw.WriteHeader(&hdr)
@@ -165,7 +173,10 @@ func sendEntry(pw *protocol.Writer, e *entry, path string, buf []byte, prog Prog
 	if err := pw.WriteHeader(&hdr); err != nil {
 		return nil, err
 	}
-	local, err = copyBody(pw, f, e.size, buf, prog)
+	if e.size >= largeFile {
+		return st.sendLarge(f, fi)
+	}
+	local, err = st.copyBody(f, e.size)
 	if err == nil && local == nil {
 		local = checkUnchanged(f, fi)
 	}
@@ -182,7 +193,8 @@ var errChanged = errors.New("changed while being sent")
 
 // copyBody copies exactly size bytes from f to pw. A file that ends early
 // is a local error; a failing write is a stream error.
-func copyBody(pw *protocol.Writer, f *os.File, size int64, buf []byte, prog Progress) (local, err error) {
+func (st *streamer) copyBody(f *os.File, size int64) (local, err error) {
+	pw, buf, prog := st.pw, st.buf, st.prog
 	for left := size; left > 0; {
 		n, rerr := f.Read(buf[:min(int64(len(buf)), left)])
 		if n > 0 {
