@@ -22,9 +22,19 @@ type progressBar struct {
 
 func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
 
-// Start implements send.Progress.
+// Start implements send.Progress. It may come after the first files (the
+// walk of a large tree goes on while they are sent): until then the bar
+// shows a spinner.
 func (p *progressBar) Start(total int64, files int) {
 	p.files = files
+	if p.bar != nil {
+		p.bar.ChangeMax64(total)
+		return
+	}
+	p.newBar(total)
+}
+
+func (p *progressBar) newBar(total int64) {
 	p.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionShowBytes(true),
@@ -39,12 +49,25 @@ func (p *progressBar) Start(total int64, files int) {
 
 // StartFile implements send.Progress.
 func (p *progressBar) StartFile(name string, _ int64) {
+	if p.bar == nil {
+		p.newBar(-1)
+	}
 	p.n++
-	p.bar.Describe(fmt.Sprintf("[%d/%d] %s", p.n, p.files, shorten(strconv.Quote(name)[1:len(strconv.Quote(name))-1], 32)))
+	of := "?"
+	if p.files > 0 {
+		of = strconv.Itoa(p.files)
+	}
+	q := strconv.Quote(name)
+	p.bar.Describe(fmt.Sprintf("[%d/%s] %s", p.n, of, shorten(q[1:len(q)-1], 32)))
 }
 
 // Add implements send.Progress.
-func (p *progressBar) Add(n int64) { p.bar.Add64(n) }
+func (p *progressBar) Add(n int64) {
+	if p.bar == nil {
+		p.newBar(-1)
+	}
+	p.bar.Add64(n)
+}
 
 func (p *progressBar) done() {
 	if p.bar != nil {

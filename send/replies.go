@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -17,17 +18,14 @@ type replyResult struct {
 // verdicts records the receiver's verdict on each entry, by wire index,
 // in a byte per entry (plus the messages of failures).
 type verdicts struct {
-	codes []uint8 // code+1; 0 while there is none
+	sent  atomic.Int64 // entries sent so far: no verdict may name a later one
+	codes []uint8      // code+1; 0 while there is none
 	msgs  map[uint64]string
-}
-
-func newVerdicts(n int) *verdicts {
-	return &verdicts{codes: make([]uint8, n), msgs: make(map[uint64]string)}
 }
 
 // get returns the verdict on entry i, if there is one.
 func (vs *verdicts) get(i int) (protocol.Verdict, bool) {
-	if vs.codes[i] == 0 {
+	if i >= len(vs.codes) || vs.codes[i] == 0 {
 		return protocol.Verdict{}, false
 	}
 	return protocol.Verdict{Index: uint64(i), Code: protocol.Code(vs.codes[i] - 1), Message: vs.msgs[uint64(i)]}, true
@@ -46,8 +44,14 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 			return replyResult{summary: *rep.Summary}
 		}
 		v := rep.Verdict
-		if v.Index >= uint64(len(vs.codes)) || vs.codes[v.Index] != 0 || v.Code == 0xff {
+		if v.Index >= uint64(vs.sent.Load()) || v.Code == 0xff {
 			return replyResult{err: fmt.Errorf("%w: verdict for entry %d", protocol.ErrFrame, v.Index)}
+		}
+		for uint64(len(vs.codes)) <= v.Index {
+			vs.codes = append(vs.codes, 0)
+		}
+		if vs.codes[v.Index] != 0 {
+			return replyResult{err: fmt.Errorf("%w: second verdict for entry %d", protocol.ErrFrame, v.Index)}
 		}
 		vs.codes[v.Index] = uint8(v.Code) + 1
 		if !v.Code.Success() {
@@ -57,9 +61,9 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 }
 
 // collect fills res from the verdicts of the sent entries.
-func collect(res *Result, p *plan, s *sent, vs *verdicts) {
-	for i, pi := range s.wire {
-		name := p.entries[pi].name
+func collect(res *Result, s *sent, vs *verdicts) {
+	for i, li := range s.wire {
+		name := s.w.list[li].name
 		v, ok := vs.get(i)
 		switch {
 		case s.local[i] != nil:

@@ -82,12 +82,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if len(opts.Paths) == 0 {
 		return &Result{}, fmt.Errorf("%w: no paths to send", ErrSource)
 	}
-	p, err := walk(opts.Paths, warn)
+	roots, err := prepare(opts.Paths)
 	if err != nil {
 		return &Result{}, err
 	}
 	start := time.Now()
-	res, err := transfer(ctx, opts, p)
+	res, err := transfer(ctx, opts, roots, warn)
 	res.Duration = time.Since(start)
 	if err != nil {
 		return res, err

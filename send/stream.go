@@ -17,12 +17,13 @@ import (
 const (
 	bufSize     = 1 << 20 // socket write buffer and file read chunk
 	replyGrace  = 5 * time.Second
+	walkWait    = 200 * time.Millisecond // for the walk's totals before streaming
 	dialNetwork = "tcp"
 )
 
-// transfer dials, performs the handshake, streams the plan and collects
-// the verdicts.
-func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
+// transfer dials, performs the handshake, streams the entries as the
+// walker lists them, and collects the verdicts.
+func transfer(ctx context.Context, opts Options, roots []root, warn func(string)) (*Result, error) {
 	res := &Result{}
 	conn, err := dial(ctx, opts)
 	if err != nil {
@@ -32,8 +33,12 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
+	w := newWalker(roots, warn)
+	go w.run()
+	defer close(w.stop)
+
 	replies := make(chan replyResult, 1)
-	vs := newVerdicts(len(p.entries))
+	vs := &verdicts{msgs: make(map[uint64]string)}
 	go func() {
 		rr := readReplies(bufio.NewReader(conn), vs)
 		if errors.As(rr.err, new(*protocol.RemoteError)) {
@@ -42,7 +47,7 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 		replies <- rr
 	}()
 
-	sent, werr := stream(conn, p, opts.Progress, res)
+	sent, werr := stream(conn, w, vs, opts.Progress, res)
 	var rr replyResult
 	if werr != nil {
 		// The receiver may have said why in an error frame: give it a moment.
@@ -58,7 +63,7 @@ func transfer(ctx context.Context, opts Options, p *plan) (*Result, error) {
 	if err := connError(ctx, conn, werr, rr.err); err != nil {
 		return res, err
 	}
-	collect(res, p, sent, vs)
+	collect(res, sent, vs)
 	if s := rr.summary; s.Entries != uint64(len(sent.wire)) {
 		return res, fmt.Errorf("%w: receiver counted %d entries, %d were sent", ErrConnLost, s.Entries, len(sent.wire))
 	}
@@ -103,29 +108,45 @@ type streamer struct {
 	prog Progress
 }
 
-// sent maps entry indexes on the wire to the plan, with the local failures
-// of entries that were not sent whole.
+// sent is what stream sent: the entries in wire order, with the local
+// failures of those not sent whole.
 type sent struct {
-	wire  []int32       // plan index of each wire index
+	w     *walker
+	wire  []int32       // index in the walker's list, by wire index
 	local map[int]error // by wire index
 }
 
-// stream writes every entry of the plan, then the end frame. Files that
-// cannot be opened are recorded in res and not sent.
-func stream(conn net.Conn, p *plan, prog Progress, res *Result) (*sent, error) {
+// stream writes every entry the walker lists, then the end frame. Entries
+// that cannot be read are recorded in res and not sent. It tells the
+// progress about the totals once the walk is over.
+func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
 	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, bufSize), prog: prog}
-	if prog != nil {
-		prog.Start(p.bytes, p.files)
-	}
-	s := &sent{wire: make([]int32, 0, len(p.entries)), local: make(map[int]error)}
-	for i := range p.entries {
-		e := &p.entries[i]
-		local, err := st.sendEntry(e, p.path(e))
-		if err != nil {
-			return s, err
+	s := &sent{w: w, local: make(map[int]error)}
+	started := prog == nil
+	if !started { // most walks are over at once: then the totals come first
+		select {
+		case <-w.done:
+		case <-time.After(walkWait):
 		}
-		if errors.Is(local, errNotSent) {
+	}
+	for i := 0; ; i++ {
+		e, ok := w.entry(i)
+		if !ok {
+			break
+		}
+		if !started && isClosed(w.done) {
+			prog.Start(w.bytes.Load(), int(w.files.Load()))
+			started = true
+		}
+		local := e.err
+		if local == nil {
+			var err error
+			if local, err = st.sendEntry(e, path(w.roots, e)); err != nil {
+				return s, err
+			}
+		}
+		if local != nil && (e.err != nil || errors.Is(local, errNotSent)) {
 			res.Failed = append(res.Failed, FileError{Name: e.name, Err: local})
 			continue
 		}
@@ -133,16 +154,29 @@ func stream(conn net.Conn, p *plan, prog Progress, res *Result) (*sent, error) {
 			s.local[len(s.wire)] = local
 		}
 		s.wire = append(s.wire, int32(i))
+		vs.sent.Store(int64(len(s.wire)))
 		if e.kind == protocol.KindFile {
 			res.Files++
 			res.Bytes += e.size
 		}
+	}
+	if !started {
+		prog.Start(w.bytes.Load(), int(w.files.Load()))
 	}
 	res.Entries = len(s.wire)
 	if err := st.pw.WriteEnd(); err != nil {
 		return s, err
 	}
 	return s, bw.Flush()
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 var errNotSent = fmt.Errorf("%w: could not be opened", ErrSource)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ft-team/ft/protocol"
@@ -20,7 +22,8 @@ type entry struct {
 	mtime int64 // unix nanoseconds
 	mode  uint32
 	kind  protocol.Kind
-	root  int32 // index in plan.roots
+	root  int32 // index in the roots
+	err   error // set (and nothing else but name) if the walk could not read it
 }
 
 // header returns the entry's protocol header.
@@ -29,32 +32,28 @@ func (e *entry) header() protocol.Header {
 		ModTime: time.Unix(0, e.mtime), Linkname: e.link}
 }
 
-// plan is the walked file list.
-type plan struct {
-	entries []entry
-	roots   []string // local paths of the command-line arguments
-	bytes   int64    // total file bytes
-	files   int      // regular files
+// root is a command-line argument.
+type root struct {
+	abs  string // absolute local path
+	base string // its name on the wire
+	dir  bool
 }
 
-// path returns where an entry is on disk: its root (the command-line
-// argument, whose name on the wire is the entry name's first component)
-// joined with the rest of its name.
-func (p *plan) path(e *entry) string {
-	root := p.roots[e.root]
+// path returns where an entry is on disk: its root joined with the rest
+// of its name (the first component of the name is the root's base).
+func path(roots []root, e *entry) string {
+	r := roots[e.root].abs
 	if i := strings.IndexByte(e.name, '/'); i >= 0 {
-		return root + string(filepath.Separator) + filepath.FromSlash(e.name[i+1:])
+		return r + string(filepath.Separator) + filepath.FromSlash(e.name[i+1:])
 	}
-	return root
+	return r
 }
 
-// walk turns the command-line paths into a file list. A file lands as its
-// base name, a directory as its base name with its whole tree. Symlinks
-// named on the command line are followed; inside a directory they are kept
-// as symlinks when their target stays inside that directory, and skipped
-// with a warning otherwise. Names that would land twice are an error.
-func walk(paths []string, warn func(string)) (*plan, error) {
-	p := &plan{}
+// prepare checks the command-line paths before anything is sent: each
+// must exist (symlinks named there are followed) and no two may land
+// under the same name.
+func prepare(paths []string) ([]root, error) {
+	roots := make([]root, 0, len(paths))
 	seen := make(map[string]string)
 	for _, arg := range paths {
 		abs, err := filepath.Abs(arg)
@@ -70,48 +69,111 @@ func walk(paths []string, warn func(string)) (*plan, error) {
 			return nil, fmt.Errorf("%w: %q and %q would both land as %q", ErrSource, prev, arg, base)
 		}
 		seen[base] = arg
-		p.roots = append(p.roots, abs)
-		if !fi.IsDir() {
-			if err := p.add(abs, base, fi, warn); err != nil {
-				return nil, err
-			}
+		roots = append(roots, root{abs: abs, base: base, dir: fi.IsDir()})
+	}
+	return roots, nil
+}
+
+// walker lists the roots' entries while they are being sent, and counts
+// them. The list is the only thing that grows with the number of files. A file lands as its base name, a directory as its
+// base name with its whole tree. Inside a directory, symlinks are kept
+// when their target stays inside that directory and skipped with a warning
+// otherwise; so are devices, sockets and pipes.
+type walker struct {
+	roots []root
+	warn  func(string)
+	stop  chan struct{} // closed when nobody reads the list any more
+	done  chan struct{} // closed when the list and the counts are final
+	bytes atomic.Int64  // file bytes so far
+	files atomic.Int64  // regular files so far
+
+	mu    sync.Mutex
+	more  *sync.Cond // signalled when the list grows or is final
+	list  []entry
+	final bool
+}
+
+func newWalker(roots []root, warn func(string)) *walker {
+	w := &walker{roots: roots, warn: warn, stop: make(chan struct{}), done: make(chan struct{})}
+	w.more = sync.NewCond(&w.mu)
+	return w
+}
+
+// entry returns the i-th entry, waiting for the walk to list it; false if
+// the walk ended before.
+func (w *walker) entry(i int) (*entry, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i >= len(w.list) && !w.final {
+		w.more.Wait()
+	}
+	if i >= len(w.list) {
+		return nil, false
+	}
+	return &w.list[i], true
+}
+
+// run walks every root, then marks the list final.
+func (w *walker) run() {
+	defer func() {
+		w.mu.Lock()
+		w.final = true
+		w.mu.Unlock()
+		w.more.Broadcast()
+		close(w.done)
+	}()
+	for i, r := range w.roots {
+		if !r.dir {
+			fi, err := os.Stat(r.abs)
+			w.add(i, r.abs, r.base, fi, err)
 			continue
 		}
-		if err := p.walkDir(abs, base, warn); err != nil {
-			return nil, err
-		}
+		filepath.WalkDir(r.abs, func(file string, d fs.DirEntry, err error) error {
+			if w.stopped() {
+				return filepath.SkipAll
+			}
+			name := r.base
+			if rel, _ := filepath.Rel(r.abs, file); rel != "." {
+				name = r.base + "/" + filepath.ToSlash(rel)
+			}
+			var fi fs.FileInfo
+			if err == nil {
+				fi, err = d.Info()
+			}
+			if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				w.addLink(i, file, name)
+				return nil
+			}
+			w.add(i, file, name, fi, err)
+			return nil
+		})
 	}
-	return p, nil
 }
 
-// walkDir adds the directory root, landing as base, and everything under it.
-func (p *plan) walkDir(root, base string, warn func(string)) error {
-	return filepath.WalkDir(root, func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrSource, err)
-		}
-		rel, err := filepath.Rel(root, file)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrSource, err)
-		}
-		name := base
-		if rel != "." {
-			name = base + "/" + filepath.ToSlash(rel)
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrSource, err)
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return p.addLink(root, file, name, warn)
-		}
-		return p.add(file, name, fi, warn)
-	})
+// emit lists e.
+func (w *walker) emit(e entry) {
+	w.mu.Lock()
+	w.list = append(w.list, e)
+	w.mu.Unlock()
+	w.more.Signal()
 }
 
-// add appends a regular file or a directory; other kinds are skipped.
-func (p *plan) add(file, name string, fi fs.FileInfo, warn func(string)) error {
-	e := entry{name: name, mode: uint32(fi.Mode().Perm()), mtime: fi.ModTime().UnixNano(), root: int32(len(p.roots) - 1)}
+func (w *walker) stopped() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// add lists a regular file or a directory, or the error that came instead.
+func (w *walker) add(root int, file, name string, fi fs.FileInfo, err error) {
+	if err != nil {
+		w.emit(entry{name: name, root: int32(root), err: fmt.Errorf("%w: %w", ErrSource, err)})
+		return
+	}
+	e := entry{name: name, mode: uint32(fi.Mode().Perm()), mtime: fi.ModTime().UnixNano(), root: int32(root)}
 	switch {
 	case fi.IsDir():
 		e.kind = protocol.KindDir
@@ -119,43 +181,43 @@ func (p *plan) add(file, name string, fi fs.FileInfo, warn func(string)) error {
 		e.kind = protocol.KindFile
 		e.size = fi.Size()
 	default:
-		warn(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", file))
-		return nil
+		w.warn(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", file))
+		return
 	}
 	if err := protocol.ValidName(name); err != nil {
-		return fmt.Errorf("%w: %q cannot be sent: %w", ErrSource, file, err)
+		e.err = fmt.Errorf("%w: %q cannot be sent: %w", ErrSource, file, err)
 	}
-	if e.kind == protocol.KindFile {
-		p.files++
-		p.bytes += e.size
+	if e.kind == protocol.KindFile && e.err == nil {
+		w.files.Add(1)
+		w.bytes.Add(e.size)
 	}
-	p.entries = append(p.entries, e)
-	return nil
+	w.emit(e)
 }
 
-// addLink appends a symlink found under root if its target stays inside
-// root; an absolute target inside root is made relative.
-func (p *plan) addLink(root, file, name string, warn func(string)) error {
+// addLink lists a symlink whose target stays inside its root; an absolute
+// target inside the root is made relative.
+func (w *walker) addLink(root int, file, name string) {
+	top := w.roots[root].abs
 	target, err := os.Readlink(file)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrSource, err)
+		w.emit(entry{name: name, root: int32(root), err: fmt.Errorf("%w: %w", ErrSource, err)})
+		return
 	}
 	if filepath.IsAbs(target) {
 		rel, err := filepath.Rel(filepath.Dir(file), target)
-		if err != nil || !strings.HasPrefix(target, root+string(filepath.Separator)) {
-			warn(fmt.Sprintf("skipping symlink %q: target %q is outside %q", file, target, root))
-			return nil
+		if err != nil || !strings.HasPrefix(target, top+string(filepath.Separator)) {
+			w.warn(fmt.Sprintf("skipping symlink %q: target %q is outside %q", file, target, top))
+			return
 		}
 		target = rel
 	}
 	target = filepath.ToSlash(target)
-	// The target must stay inside root, whose name on the wire is the
+	// The target must stay inside the root, whose name on the wire is the
 	// first component of name.
 	inner := name[strings.IndexByte(name, '/')+1:]
 	if protocol.ValidLinkTarget(inner, target) != nil || protocol.ValidName(name) != nil {
-		warn(fmt.Sprintf("skipping symlink %q: target %q leads outside %q", file, target, root))
-		return nil
+		w.warn(fmt.Sprintf("skipping symlink %q: target %q leads outside %q", file, target, top))
+		return
 	}
-	p.entries = append(p.entries, entry{kind: protocol.KindSymlink, name: name, mode: 0o777, link: target, root: int32(len(p.roots) - 1)})
-	return nil
+	w.emit(entry{kind: protocol.KindSymlink, name: name, mode: 0o777, link: target, root: int32(root)})
 }
