@@ -141,6 +141,8 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) 
 		}
 		local := e.err
 		if local == nil {
+			// Its verdict may come back while its body is still going out.
+			vs.sent.Store(int64(len(s.wire) + 1))
 			var err error
 			if local, err = st.sendEntry(e, path(w.roots, e)); err != nil {
 				return s, err
@@ -154,7 +156,6 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) 
 			s.local[len(s.wire)] = local
 		}
 		s.wire = append(s.wire, int32(i))
-		vs.sent.Store(int64(len(s.wire)))
 		if e.kind == protocol.KindFile {
 			res.Files++
 			res.Bytes += e.size
