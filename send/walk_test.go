@@ -1,0 +1,92 @@
+package send
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ft-team/ft/protocol"
+)
+
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a/x", "b/x", "y"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), nil, 0o644)
+	}
+	cases := []struct {
+		paths []string
+		bad   string // part of the error, "" for none
+	}{
+		{[]string{"y"}, ""},
+		{[]string{"a", "b"}, ""},
+		{[]string{"a/x", "b/x"}, "would both land as"},
+		{[]string{"nope"}, "no such file"},
+		{[]string{"a/", "y"}, ""},
+	}
+	t.Chdir(dir)
+	for _, tc := range cases {
+		roots, err := prepare(tc.paths)
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("prepare(%q): %v", tc.paths, err)
+		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !errors.Is(err, ErrSource)):
+			t.Errorf("prepare(%q) = %v, want an ErrSource with %q", tc.paths, err, tc.bad)
+		case tc.bad == "" && len(roots) != len(tc.paths):
+			t.Errorf("prepare(%q): %d roots", tc.paths, len(roots))
+		}
+	}
+}
+
+// TestWalker checks names, kinds, counts, the symlink rules and the
+// local path of each entry.
+func TestWalker(t *testing.T) {
+	dir := t.TempDir()
+	top := filepath.Join(dir, "top")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(top, "sub/empty"), 0o755))
+	must(os.WriteFile(filepath.Join(top, "sub/f"), []byte("12345"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "single"), []byte("abc"), 0o644))
+	must(os.Symlink("sub/f", filepath.Join(top, "in")))
+	must(os.Symlink(filepath.Join(top, "sub"), filepath.Join(top, "abs-in")))
+	must(os.Symlink("../single", filepath.Join(top, "out")))
+	must(os.Symlink("/etc", filepath.Join(top, "abs-out")))
+	roots, err := prepare([]string{top, filepath.Join(dir, "single")})
+	must(err)
+	var warnings []string
+	w := newWalker(roots, func(m string) { warnings = append(warnings, m) })
+	w.run()
+	var got []string
+	for i := range w.list {
+		e := &w.list[i]
+		s := e.kind.String() + " " + e.name
+		if e.kind == protocol.KindSymlink {
+			s += " -> " + e.link
+		}
+		got = append(got, s)
+		if e.kind != protocol.KindSymlink {
+			if _, err := os.Lstat(path(roots, e)); err != nil {
+				t.Errorf("%s: local path %q: %v", e.name, path(roots, e), err)
+			}
+		}
+	}
+	want := []string{"dir top", "symlink top/abs-in -> sub", "symlink top/in -> sub/f", "dir top/sub",
+		"dir top/sub/empty", "file top/sub/f", "file single"}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries\n got %q\nwant %q", got, want)
+	}
+	if w.files.Load() != 2 || w.bytes.Load() != 8 {
+		t.Errorf("counts: %d files, %d bytes; want 2, 8", w.files.Load(), w.bytes.Load())
+	}
+	if len(warnings) != 2 || !strings.Contains(strings.Join(warnings, "\n"), `"/etc"`) {
+		t.Errorf("warnings %q, want two (out, abs-out)", warnings)
+	}
+}
