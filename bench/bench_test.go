@@ -1,0 +1,186 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestQuickSmoke runs bench/run.sh --quick end to end: it builds ft and the
+// harness, generates small workloads, times ft, the raw pair and every peer
+// that is installed, checks every output and writes the report. It needs
+// FT_BENCH_SMOKE=1 (CI sets it); FT_BENCH_INSTALL=1 also lets run.sh
+// apt-get install the peers first.
+func TestQuickSmoke(t *testing.T) {
+	if os.Getenv("FT_BENCH_SMOKE") != "1" {
+		t.Skip("set FT_BENCH_SMOKE=1 to run the benchmark's quick mode end to end (about a minute; root for tmpfs and netns)")
+	}
+	out := t.TempDir()
+	args := []string{"run.sh", "--quick", "--out", out}
+	if os.Getenv("FT_BENCH_INSTALL") != "1" {
+		args = append(args, "--no-install")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) } // run.sh cleans up on TERM
+	cmd.WaitDelay = time.Minute
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	err := cmd.Run()
+	t.Logf("run.sh output:\n%s", log.String())
+	if err != nil {
+		t.Fatalf("bash %s: %v", strings.Join(args, " "), err)
+	}
+	checkQuickReport(t, out)
+}
+
+func checkQuickReport(t *testing.T, out string) {
+	t.Helper()
+	table, err := os.ReadFile(filepath.Join(out, "latest-table.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| ft |", "raw+BLAKE3", "1 KiB"} {
+		if !bytes.Contains(table, []byte(want)) {
+			t.Errorf("latest-table.md lacks %q:\n%s", want, table)
+		}
+	}
+	mds, _ := filepath.Glob(filepath.Join(out, "*-*-*.md"))
+	pngs, _ := filepath.Glob(filepath.Join(out, "*.png"))
+	jsons, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	if len(mds) != 1 || len(pngs) != 1 || len(jsons) != 1 {
+		t.Fatalf("want one report, chart and record file in %s; got %v %v %v", out, mds, pngs, jsons)
+	}
+	f, err := os.Open(pngs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 100 {
+		t.Errorf("chart %s: %v", pngs[0], err)
+	}
+	data, err := os.ReadFile(jsons[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []record
+	if err := json.Unmarshal(data, &recs); err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]int{}
+	for _, r := range recs {
+		if r.OK {
+			ran[r.Tool]++
+		} else if r.Tool == "ft" || strings.HasPrefix(r.Tool, "raw") {
+			t.Errorf("%s on %s failed: %s", r.Tool, r.Case, r.Err)
+		}
+	}
+	for _, tool := range []string{"ft", "raw", "raw-b3"} {
+		if ran[tool] == 0 {
+			t.Errorf("no good run of %s", tool)
+		}
+	}
+}
+
+func TestGeneratorIsDeterministic(t *testing.T) {
+	sz := sizes{bigBytes: 100000, treeFiles: 60, treeMin: 1, treeMax: 9000, treeBins: 2,
+		binMin: 5000, binMax: 70000, smallFiles: 30, smallSize: 1024, smallFilesPerDirec: 7}
+	var first []manifest
+	for i := range 2 {
+		dir := t.TempDir()
+		var got []manifest
+		for _, gen := range []func(string, sizes) (*workload, error){genBig, genTree, genSmall} {
+			w, err := gen(dir, sz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := digestPath(w.Src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, m)
+		}
+		if i == 0 {
+			first = got
+		} else if !equalManifests(first, got) {
+			t.Fatalf("same seed, different data: %v and %v", first, got)
+		}
+	}
+	if first[1].Files != 62 || first[2].Files != 30 || first[2].Bytes != 30*1024 {
+		t.Errorf("unexpected workloads: %v", first)
+	}
+}
+
+func equalManifests(a, b []manifest) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDigestSeesEveryChange(t *testing.T) {
+	// tree writes the base tree into a new dir and returns its root.
+	tree := func() string {
+		root := filepath.Join(t.TempDir(), "t")
+		for name, data := range map[string]string{"a/x": "hello", "b": "world"} {
+			os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+			if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return root
+	}
+	base, err := digestPath(tree())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := map[string]func(root string) error{
+		"content":    func(r string) error { return os.WriteFile(filepath.Join(r, "a/x"), []byte("hellO"), 0o644) },
+		"name":       func(r string) error { return os.Rename(filepath.Join(r, "b"), filepath.Join(r, "c")) },
+		"move":       func(r string) error { return os.Rename(filepath.Join(r, "b"), filepath.Join(r, "a/b")) },
+		"empty file": func(r string) error { return os.WriteFile(filepath.Join(r, "a/y"), nil, 0o644) },
+		"symlink":    func(r string) error { return os.Symlink("b", filepath.Join(r, "l")) },
+		"missing":    func(r string) error { return os.Remove(filepath.Join(r, "b")) },
+	}
+	for what, change := range changes {
+		root := tree()
+		if err := change(root); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := digestPath(root); err == nil && m == base {
+			t.Errorf("%s: change not seen", what)
+		}
+	}
+	if m, _ := digestPath(tree()); m != base {
+		t.Errorf("same tree, different digest")
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	got, errs := splitList("scp, ft,nc", allTools, nil)
+	if len(errs) != 0 || strings.Join(got, ",") != "ft,nc,scp" {
+		t.Errorf("got %v %v", got, errs)
+	}
+	if _, errs := splitList("ft,ftp", allTools, nil); len(errs) != 1 {
+		t.Errorf("unknown name accepted: %v", errs)
+	}
+	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
+		t.Errorf("median = %v", m)
+	}
+}

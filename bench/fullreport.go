@@ -1,0 +1,195 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+)
+
+// fullReport is DATE.md: the machine, the data, the method, every case.
+func (r *report) fullReport() string {
+	var b strings.Builder
+	h := r.h
+	kind := "full"
+	if h.cfg.quick {
+		kind = "quick (smoke test: small data, not a measurement)"
+	}
+	fmt.Fprintf(&b, "# ft benchmark, %s\n\n", r.date)
+	fmt.Fprintf(&b, "Run: %s, %d round(s), %s in all, `bench/run.sh`. ft at commit %s.\n\n", kind, h.cfg.rounds, r.total.Round(1e9), h.commit())
+	b.WriteString("## Machine\n\n")
+	for _, line := range machineInfo(h) {
+		fmt.Fprintf(&b, "- %s\n", line)
+	}
+	b.WriteString("\n## Workloads\n\nGenerated with math/rand/v2 PCG and a fixed seed; the digest is BLAKE3 over every file's name, size and content (see bench/digest.go).\n\n")
+	b.WriteString("| workload | files | bytes | digest |\n|---|---|---|---|\n")
+	for _, k := range []string{"big", "tree", "small"} {
+		if w := h.workloads[k]; w != nil {
+			fmt.Fprintf(&b, "| %s (`%s`) | %d | %d | `%.16s` |\n", w.Title, w.Name, w.Man.Files, w.Man.Bytes, w.Man.Digest)
+		}
+	}
+	b.WriteString(method)
+	b.WriteString("\n## Summary\n\n")
+	b.WriteString(r.shortTable())
+	b.WriteString("\n## Every case\n")
+	for _, c := range h.cases {
+		r.caseTable(&b, c)
+	}
+	r.problems(&b)
+	return b.String()
+}
+
+const method = `
+## Method
+
+- Each round runs every tool once on every case (workload × target × mode), in an order rotated from case to case and round to round.
+- Time: wall clock from the sender's start until both ends have exited (for rsync and scp, until the client exits), after the receiver listens. In **durable** mode ft runs as it is by default (it syncs every file before confirming it) and every other tool (the raw pair too) is followed by ` + "`sync -f`" + ` on the target, that is syncfs(2) of the target filesystem, timed too; in **no-sync** mode ft's receiver runs with ` + "`--no-sync`" + ` and the others as they are. Dirty data from earlier runs is synced before the clock starts.
+- Every output is checked (file count, bytes, BLAKE3 digest over names and contents) before a time counts; a failed or wrong run counts as a failure, never as a time.
+- × floor: the median over rounds of the tool's time divided by the raw Go pair's with BLAKE3 (` + "`raw-b3`" + `) in the same round and case. 1.00 is the floor; lower is faster.
+- MB/s is 10⁶ bytes of file content per second at the median time; files/s likewise.
+- RSS: peak resident set of the sending and the receiving process, the maximum over the rounds, in MiB, measured by GNU time (` + "`/usr/bin/time -f %M`" + `, wait4(2) rusage of a child it forks; it reads about 1 MiB for the smallest process); for a shell pipeline it is the largest process in it; "–" where the receiving end is a daemon's child.
+- Peers: ` + "`nc`" + ` is netcat-openbsd (` + "`tar | nc`" + ` for trees), socat runs with ` + "`-b1048576`" + ` (` + "`tar | socat`" + ` for trees), rsync runs ` + "`rsync -a`" + ` against an rsync daemon on the receiving side, scp runs ` + "`scp -r`" + ` against a private sshd with default ciphers. The raw pair is ` + "`io.Copy`" + ` over one TCP connection with a header per file (bench/rawpair.go).
+- The veth case runs the sender and the receiver in two network namespaces joined by a veth pair shaped with ` + "`tc tbf rate 1gbit`" + ` on each end; its speed is shown as a share of the 1 Gbit/s link.
+`
+
+func (r *report) caseTable(b *strings.Builder, c *runCase) {
+	what, into, mode := caseTitle(c)
+	fmt.Fprintf(b, "\n### %s into %s, %s\n\n", what, into, mode)
+	b.WriteString("| tool | median s | min–max s | MB/s | files/s | × floor | sender RSS MiB | receiver RSS MiB | runs ok |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, t := range r.h.tools {
+		s := r.stats[c.Key()][t.key]
+		if s == nil {
+			continue
+		}
+		ratio := "–"
+		if s.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+		}
+		if s.N == 0 {
+			fmt.Fprintf(b, "| %s | – | – | – | – | – | %s | %s | 0/%d |\n", toolLabel(t.key), mib(s.SendRSS), mib(s.RecvRSS), s.Fail)
+			continue
+		}
+		speed := kilo(s.MBps)
+		if c.Net.RateBits > 0 {
+			speed += fmt.Sprintf(" (%.0f%% of link)", 100*s.MBps*8e6/c.Net.RateBits)
+		}
+		fmt.Fprintf(b, "| %s | %.3f | %.3f–%.3f | %s | %s | %s | %s | %s | %d/%d |\n", toolLabel(t.key), s.Med, s.Min, s.Max,
+			speed, kilo(s.FilesPS), ratio, mib(s.SendRSS), mib(s.RecvRSS), s.N, s.N+s.Fail)
+	}
+}
+
+func mib(kib int64) string {
+	if kib == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", float64(kib)/1024)
+}
+
+// problems lists what was skipped, noticed or failed.
+func (r *report) problems(b *strings.Builder) {
+	var lines []string
+	for _, s := range r.h.skipped {
+		lines = append(lines, "skipped: "+s)
+	}
+	for _, n := range r.h.notes {
+		lines = append(lines, "note: "+n)
+	}
+	for _, c := range r.h.cases {
+		for _, t := range r.h.tools {
+			if s := r.stats[c.Key()][t.key]; s != nil {
+				for _, e := range s.Errs {
+					lines = append(lines, fmt.Sprintf("failed: %s, %s, %s", c.Key(), t.key, e))
+				}
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("\n## Skipped, notes and failures\n\n")
+	for _, l := range lines {
+		fmt.Fprintf(b, "- %s\n", strings.ReplaceAll(l, "|", "\\|"))
+	}
+}
+
+// machineInfo describes the machine, the targets and the tools' versions.
+func machineInfo(h *harness) []string {
+	lines := []string{
+		fmt.Sprintf("CPU: %s, %d cores; memory %s; kernel %s", cpuModel(), runtime.NumCPU(), memTotal(), firstLine0("uname", "-r")),
+		fmt.Sprintf("Go %s (the raw pair and the harness)", runtime.Version()),
+		fmt.Sprintf("load average (1, 5, 15 min) at the start: %s; at the end: %s", h.loadStart, loadAvg()),
+	}
+	for _, t := range []string{"tmpfs", "disk"} {
+		if dir, ok := h.targets[t]; ok {
+			lines = append(lines, fmt.Sprintf("target %s: %s (%s)", t, h.fsTypes[t], dir))
+		}
+	}
+	var v []string
+	for _, p := range []string{"netcat-openbsd", "socat", "rsync", "openssh-server", "tar", "iproute2"} {
+		if out := firstLine0("dpkg-query", "-W", "-f=${Version}", p); out != "" {
+			v = append(v, p+" "+out)
+		}
+	}
+	if len(v) > 0 {
+		lines = append(lines, "peers: "+strings.Join(v, ", "))
+	}
+	return lines
+}
+
+// loadAvg is the first three fields of /proc/loadavg: other work on the
+// machine skews the times.
+func loadAvg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
+
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	data, _ := os.ReadFile("/proc/meminfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			var kib int64
+			fmt.Sscan(f[1], &kib)
+			return fmt.Sprintf("%.1f GiB", float64(kib)/(1<<20))
+		}
+	}
+	return "unknown"
+}
+
+// firstLine0 is the first line a command prints, or "".
+func firstLine0(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+// commit is the repository's commit, marked when the tree has changes.
+func (h *harness) commit() string {
+	c := firstLine0("git", "-C", h.cfg.repo, "rev-parse", "--short", "HEAD")
+	if c == "" {
+		return "unknown"
+	}
+	if firstLine0("git", "-C", h.cfg.repo, "status", "--porcelain", "--untracked-files=no") != "" {
+		c += " (with uncommitted changes)"
+	}
+	return c
+}
