@@ -201,7 +201,7 @@ func kilo(v float64) string {
 // shortTable is the markdown table for the README.
 func (r *report) shortTable() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Time as a multiple of the raw Go pair with BLAKE3 on both ends (lower is better; median of %d round(s), %s, ft %s). ", r.h.cfg.rounds, r.date, r.h.commit())
+	fmt.Fprintf(&b, "Time as a multiple of the raw Go pair with BLAKE3 on both ends in the same round (lower is better; median over %d round(s), %s, ft %s), and in brackets the speed at the median time. ", r.h.cfg.rounds, r.date, r.h.commit())
 	b.WriteString("Durable: ft's default against each peer followed by `sync -f` (syncfs of the target); no-sync: `ft receive --no-sync` against the peers as they are.\n\n")
 	b.WriteString("| workload | into | mode |")
 	sep := "|---|---|---|"
