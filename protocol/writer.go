@@ -17,7 +17,6 @@ type Writer struct {
 	buf       []byte
 	hash      *blake3.Hasher
 	inFile    bool
-	unhashed  bool // the current file's body came through CopyUnhashed
 	remaining int64
 	entries   uint64
 	ended     bool
@@ -54,7 +53,6 @@ func (w *Writer) WriteHeader(h *Header) error {
 	w.entries++
 	if h.Kind == KindFile {
 		w.inFile = true
-		w.unhashed = false
 		w.remaining = h.Size
 		w.hash.Reset()
 	}
@@ -97,53 +95,12 @@ func (w *Writer) Close() error {
 	if !w.inFile {
 		return nil
 	}
-	if w.unhashed {
-		return fmt.Errorf("%w: Close after CopyUnhashed (use CloseWithSum)", ErrState)
-	}
-	var sum [HashSize]byte
-	w.hash.Sum(sum[:0])
-	return w.CloseWithSum(sum)
-}
-
-// CopyUnhashed copies up to n bytes of the current file's body from r
-// straight to the underlying writer, without hashing them, for callers that
-// hash the body themselves (in parallel with the copy, say) and finish the
-// file with CloseWithSum. Nothing stands between r and the underlying
-// writer, so a *bufio.Writer over a TCP connection with nothing buffered
-// lets the kernel send a file without copying it (sendfile). It stops
-// early, without error, if r ends.
-func (w *Writer) CopyUnhashed(r io.Reader, n int64) (int64, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	if !w.inFile {
-		return 0, fmt.Errorf("%w: CopyUnhashed outside a file", ErrState)
-	}
-	if n > w.remaining {
-		return 0, ErrWriteTooLong
-	}
-	w.unhashed = true
-	got, err := io.Copy(w.w, io.LimitReader(r, n))
-	w.remaining -= got
-	if err != nil {
-		return got, w.fail(fmt.Errorf("write body: %w", err))
-	}
-	return got, nil
-}
-
-// CloseWithSum finishes the current file like Close, with a trailer the
-// caller computed over the body.
-func (w *Writer) CloseWithSum(sum [HashSize]byte) error {
-	if w.err != nil {
-		return w.err
-	}
-	if !w.inFile {
-		return nil
-	}
 	if w.remaining != 0 {
 		return fmt.Errorf("%w: %d bytes missing", ErrWriteTooShort, w.remaining)
 	}
 	w.inFile = false
+	var sum [HashSize]byte
+	w.hash.Sum(sum[:0])
 	if _, err := w.w.Write(sum[:]); err != nil {
 		return w.fail(fmt.Errorf("write trailer: %w", err))
 	}
@@ -153,9 +110,7 @@ func (w *Writer) CloseWithSum(sum [HashSize]byte) error {
 // Abort gives up on the current file without breaking the stream: it pads
 // the missing bytes with zeros and writes a trailer that cannot match, so
 // the receiver discards the file with a checksum verdict. Senders use it
-// when a source file changes while it is being sent. (After CopyUnhashed the
-// trailer is the complement of a hash over the padding only, which matches
-// the body with negligible probability.)
+// when a source file changes while it is being sent.
 func (w *Writer) Abort() error {
 	if w.err != nil {
 		return w.err

@@ -64,7 +64,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		ss.commit.add(it)
 		return discard(pr)
 	}
-	werr, rerr := copyBody(f, pr, h.Size)
+	werr, rerr := copyBody(f, pr)
 	if werr == nil && rerr == nil {
 		werr = ss.finishTemp(f, it)
 	}
@@ -209,13 +209,8 @@ func (ss *session) finishTemp(f *os.File, it *item) error {
 
 // copyBody copies the file body from pr to f. werr is a failure to write
 // (the rest of the body is then read and dropped to keep the stream in
-// step); rerr comes from the stream, ErrChecksum included. Large bodies are
-// written by a second goroutine so that the disk writes overlap with
-// receiving and hashing.
-func copyBody(f *os.File, pr *protocol.Reader, size int64) (werr, rerr error) {
-	if size >= largeFile {
-		return copyLarge(f, pr)
-	}
+// step); rerr comes from the stream, ErrChecksum included.
+func copyBody(f *os.File, pr *protocol.Reader) (werr, rerr error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
@@ -231,56 +226,6 @@ func copyBody(f *os.File, pr *protocol.Reader, size int64) (werr, rerr error) {
 			return werr, err
 		}
 	}
-}
-
-// largeFile is the size from which copyBody writes in a second goroutine;
-// pipeBufs buffers of readBufSize travel between the two.
-const (
-	largeFile = 4 << 20
-	pipeBufs  = 3
-)
-
-func copyLarge(f *os.File, pr *protocol.Reader) (werr, rerr error) {
-	free, full := make(chan *[]byte, pipeBufs), make(chan []byte, pipeBufs)
-	for range pipeBufs {
-		free <- bufPool.Get().(*[]byte)
-	}
-	written := make(chan error, 1)
-	go func() {
-		var err error
-		for b := range full {
-			if err == nil {
-				_, err = f.Write(b)
-			}
-			b = b[:cap(b)]
-			free <- &b
-		}
-		written <- err
-	}()
-	for rerr == nil {
-		bp := <-free
-		buf := (*bp)[:cap(*bp)]
-		n := 0
-		for n < len(buf) && rerr == nil {
-			var m int
-			m, rerr = pr.Read(buf[n:])
-			n += m
-		}
-		if n > 0 {
-			full <- buf[:n]
-		} else {
-			free <- bp
-		}
-	}
-	close(full)
-	werr = <-written
-	for range pipeBufs {
-		bufPool.Put(<-free)
-	}
-	if rerr == io.EOF {
-		rerr = nil
-	}
-	return werr, rerr
 }
 
 // discard reads and drops the rest of a refused file's body.

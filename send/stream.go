@@ -208,9 +208,6 @@ func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
 	if err := pw.WriteHeader(&hdr); err != nil {
 		return nil, err
 	}
-	if e.size >= largeFile {
-		return st.sendLarge(f, fi)
-	}
 	local, err = st.copyBody(f, e.size)
 	if err == nil && local == nil {
 		local = checkUnchanged(f, fi)

@@ -6,7 +6,6 @@ package idle
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -150,20 +149,3 @@ func (c *Conn) wrap(err error) error {
 	}
 	return err
 }
-
-// ReadFrom copies r to the connection, letting the underlying connection
-// use sendfile(2) or splice(2) where it can, and records progress.
-func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
-	rf, ok := c.Conn.(io.ReaderFrom)
-	if !ok {
-		return io.Copy(writerOnly{c}, r)
-	}
-	n, err := rf.ReadFrom(r)
-	if n > 0 {
-		c.Touch()
-	}
-	return n, c.wrap(err)
-}
-
-// writerOnly hides ReadFrom from io.Copy.
-type writerOnly struct{ io.Writer }
