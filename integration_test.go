@@ -132,7 +132,10 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 		if a, b := listTree(t, from), listTree(t, to); !slices.Equal(a, b) {
 			t.Errorf("tree %s differs:\nsent     %q\nreceived %q", p, a, b)
 		}
-		filepath.Walk(from, func(f string, fi os.FileInfo, err error) error {
+		err := filepath.Walk(from, func(f string, fi os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
 			rel, _ := filepath.Rel(from, f)
 			got, err := os.Lstat(filepath.Join(to, rel))
 			if err != nil {
@@ -140,10 +143,10 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 				return nil
 			}
 			if fi.Mode().IsRegular() {
-				a, _ := os.ReadFile(f)
-				b, _ := os.ReadFile(filepath.Join(to, rel))
-				if !bytes.Equal(a, b) {
-					t.Errorf("%s: content differs", rel)
+				a, aerr := os.ReadFile(f)
+				b, berr := os.ReadFile(filepath.Join(to, rel))
+				if aerr != nil || berr != nil || !bytes.Equal(a, b) {
+					t.Errorf("%s: content differs (read errors: %v, %v)", rel, aerr, berr)
 				}
 			}
 			if fi.Mode()&os.ModeSymlink == 0 && !got.ModTime().Equal(fi.ModTime()) {
@@ -151,6 +154,9 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 			}
 			return nil
 		})
+		if err != nil {
+			t.Errorf("walk %s: %v", from, err)
+		}
 	}
 }
 

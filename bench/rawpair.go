@@ -39,7 +39,7 @@ func rawSendMain(args []string) error {
 		return err
 	}
 	if fl.NArg() < 2 {
-		return errors.New("usage: rawsend [-hash] HOST:PORT PATH...")
+		return errors.New("usage: rawsend [-hash] HOST:PORT PATH")
 	}
 	conn, err := net.Dial("tcp", fl.Arg(0))
 	if err != nil {
