@@ -149,6 +149,9 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 					t.Errorf("%s: content differs (read errors: %v, %v)", rel, aerr, berr)
 				}
 			}
+			if fi.Mode().IsRegular() && got.Mode() != fi.Mode() {
+				t.Errorf("%s: mode %v, want %v", rel, got.Mode(), fi.Mode())
+			}
 			if fi.Mode()&os.ModeSymlink == 0 && !got.ModTime().Equal(fi.ModTime()) {
 				t.Errorf("%s: mtime %v, want %v", rel, got.ModTime(), fi.ModTime())
 			}
@@ -205,6 +208,26 @@ func TestResend(t *testing.T) {
 		t.Error("existing file was changed without --overwrite")
 	}
 	assertNoTemp(t, inbox)
+}
+
+// TestModesUnderUmask checks that files land with the sender's permission
+// bits whatever the receiver's umask (which the receiver uses to skip a
+// chmod when the umask would not cut the mode anyway).
+func TestModesUnderUmask(t *testing.T) {
+	modes := []os.FileMode{0o600, 0o640, 0o644, 0o664, 0o666, 0o700, 0o750, 0o755, 0o775, 0o777, 0o444, 0o400}
+	for _, umask := range []string{"000", "022", "027", "077"} {
+		t.Run("umask "+umask, func(t *testing.T) {
+			src, inbox := t.TempDir(), t.TempDir()
+			for i, m := range modes {
+				writeFile(t, filepath.Join(src, "tree", fmt.Sprintf("f%02d-%o", i, m)), []byte{byte(i)}, m)
+			}
+			r := startReceiverVia(t, []string{"/bin/sh", "-c", "umask " + umask + ` && exec "$@"`, "sh"}, inbox, "127.0.0.1:0", "--no-sync")
+			if res := ftIn(t, src, "send", r.addr, "tree"); res.code != 0 {
+				t.Fatalf("send exited %d: %s", res.code, res.stderr)
+			}
+			assertSameTree(t, src, []string{"tree"}, inbox)
+		})
+	}
 }
 
 func TestOverwrite(t *testing.T) {

@@ -108,6 +108,7 @@ type session struct {
 	dirs    *dirCache          // the reading goroutine's directory handles
 	space   spaceCheck         // free space of the inbox
 	dirAttr []*protocol.Header // directories whose mode and time are set at the end
+	fresh   map[string]bool    // directories this session created (see markFresh)
 }
 
 // serveConn serves one sender and returns the connection's outcome.

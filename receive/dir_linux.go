@@ -5,8 +5,10 @@ package receive
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,22 +33,63 @@ func openSysDir(r *os.Root) (sysDir, error) {
 
 func (s sysDir) close() { s.f.Close() }
 
-// createTemp creates a new temp file in d with one open(2), skipping the
-// poller registration os.OpenFile tries for every file.
-func (d *dir) createTemp() (*os.File, string, error) {
+// createTemp creates a new temp file in d with one open(2) that already
+// gives it its final permissions (as far as the umask lets it). The file
+// is a bare descriptor: an *os.File would cost an fcntl(2) for each file.
+func (d *dir) createTemp(perm fs.FileMode) (tempFile, string, error) {
 	name := tempName()
-	fd, err := unix.Openat(d.sys.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(d.sys.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm))
 	if err != nil {
 		return nil, "", &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	return os.NewFile(uintptr(fd), name), name, nil
+	return &rawFile{fd: fd, name: name, perm: perm}, name, nil
 }
 
-// setTimes sets the access and modification times of name in d.
-func (d *dir) setTimes(name string, t time.Time) error {
-	ts := []unix.Timespec{unix.NsecToTimespec(t.UnixNano()), unix.NsecToTimespec(t.UnixNano())}
-	if err := unix.UtimesNanoAt(d.sys.fd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return &os.PathError{Op: "utimensat", Path: name, Err: err}
+// rawFile is a temp file being written, as a bare descriptor.
+type rawFile struct {
+	fd   int
+	name string
+	perm fs.FileMode // what it was created with
+}
+
+func (f *rawFile) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Write(f.fd, p[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, &os.PathError{Op: "write", Path: f.name, Err: err}
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func (f *rawFile) Close() error {
+	if err := unix.Close(f.fd); err != nil {
+		return &os.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// finish gives the file its permissions, unless the umask left them as
+// created, and its modification time. syncfs makes it durable later.
+func (f *rawFile) finish(mtime time.Time, _ bool) error {
+	if umask := processUmask(); umask < 0 || f.perm&fs.FileMode(umask) != 0 {
+		if err := unix.Fchmod(f.fd, uint32(f.perm)); err != nil {
+			return &os.PathError{Op: "chmod", Path: f.name, Err: err}
+		}
+	}
+	if mtime.IsZero() {
+		return nil
+	}
+	ts := [2]unix.Timespec{unix.NsecToTimespec(mtime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
+	// utimensat(fd, NULL, ...) sets the times of the open file itself.
+	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(f.fd), 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	if e != 0 {
+		return &os.PathError{Op: "utimensat", Path: f.name, Err: e}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@
 package receive
 
 import (
+	"io/fs"
 	"os"
 	"time"
 )
@@ -15,10 +16,37 @@ func openSysDir(*os.Root) (sysDir, error) { return sysDir{}, nil }
 func (sysDir) close() {}
 
 // createTemp creates a new temp file in d.
-func (d *dir) createTemp() (*os.File, string, error) { return createTemp(d.Root) }
+func (d *dir) createTemp(perm fs.FileMode) (tempFile, string, error) {
+	f, name, err := createTemp(d.Root)
+	if err != nil {
+		return nil, "", err
+	}
+	return &osTemp{File: f, dir: d, perm: perm}, name, nil
+}
 
-// setTimes sets the access and modification times of name in d.
-func (d *dir) setTimes(name string, t time.Time) error { return d.Chtimes(name, t, t) }
+// osTemp is a temp file being written, through the portable calls.
+type osTemp struct {
+	*os.File
+	dir  *dir
+	perm fs.FileMode
+}
+
+// finish gives the file its permissions and modification time and, where
+// there is no syncfs, makes it durable.
+func (f *osTemp) finish(mtime time.Time, sync bool) error {
+	if err := f.Chmod(f.perm); err != nil {
+		return err
+	}
+	if !mtime.IsZero() {
+		if err := f.dir.Chtimes(f.Name(), mtime, mtime); err != nil {
+			return err
+		}
+	}
+	if sync {
+		return f.Sync()
+	}
+	return nil
+}
 
 // commitNoReplace moves tmp to name unless name exists (then the error
 // matches fs.ErrExist).

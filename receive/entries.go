@@ -41,7 +41,19 @@ func (c *committer) commitFile(it *item) {
 // applied at the end of the connection, after everything inside it is in
 // place.
 func (ss *session) makeDir(it *item) {
-	if err := ss.s.root.MkdirAll(it.hdr.Name, 0o755); err != nil {
+	root := ss.s.root
+	err := root.Mkdir(it.hdr.Name, 0o755)
+	switch {
+	case err == nil:
+		ss.markFresh(it.hdr.Name)
+	case errors.Is(err, fs.ErrNotExist):
+		var created []string
+		created, err = mkdirs(root, it.hdr.Name)
+		ss.markFresh(created...)
+	case errors.Is(err, fs.ErrExist):
+		err = root.MkdirAll(it.hdr.Name, 0o755) // fine if it is a directory
+	}
+	if err != nil {
 		code := protocol.CodeRefused
 		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTDIR) {
 			code = protocol.CodeExists
@@ -51,6 +63,24 @@ func (ss *session) makeDir(it *item) {
 	}
 	ss.dirAttr = append(ss.dirAttr, it.hdr)
 	it.decide(protocol.CodeOK, "")
+}
+
+// maxFresh bounds the directories a session remembers as its own.
+const maxFresh = 1 << 16
+
+// markFresh records directories this session created. Files going into
+// them skip the check for an existing file of the same name: nothing was
+// there, and whatever another sender puts there meanwhile is still caught
+// by the no-replace commit, which then compares contents.
+func (ss *session) markFresh(dirs ...string) {
+	if ss.fresh == nil {
+		ss.fresh = make(map[string]bool)
+	}
+	for _, d := range dirs {
+		if len(ss.fresh) < maxFresh {
+			ss.fresh[d] = true
+		}
+	}
 }
 
 // commitSymlink creates a symlink whose target the protocol reader has

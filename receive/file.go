@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/zeebo/blake3"
 
@@ -42,6 +43,15 @@ func createTemp(root *os.Root) (*os.File, string, error) {
 	return f, name, err
 }
 
+// tempFile is a temp file being written.
+type tempFile interface {
+	io.Writer
+	Close() error
+	// finish applies the permissions the file was created for and mtime
+	// (unless zero) and, with sync, makes the file durable.
+	finish(mtime time.Time, sync bool) error
+}
+
 // receiveFile handles one file entry: it decides whether the file can be
 // taken, writes its body to a temp file in the file's directory (or only
 // hashes it when an existing file may be identical) and hands the outcome to
@@ -66,7 +76,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 	}
 	werr, rerr := copyBody(f, pr)
 	if werr == nil && rerr == nil {
-		werr = ss.finishTemp(f, it)
+		werr = f.finish(h.ModTime, needFileSync && !ss.s.opts.NoSync)
 	}
 	if cerr := f.Close(); werr == nil && cerr != nil {
 		werr = cerr
@@ -90,16 +100,17 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 
 // createTemp makes the file's directory if needed and creates the temp
 // file in it.
-func (ss *session) createTemp(it *item) (*os.File, error) {
+func (ss *session) createTemp(it *item) (tempFile, error) {
 	sub, err := ss.dirs.open(it.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if it.created, err = mkdirs(ss.s.root, it.dir); err == nil {
+			ss.markFresh(it.created...)
 			sub, err = ss.dirs.open(it.dir)
 		}
 	}
 	if err == nil {
-		var f *os.File
-		if f, it.tmp, err = sub.createTemp(); err == nil {
+		var f tempFile
+		if f, it.tmp, err = sub.createTemp(fs.FileMode(it.hdr.Mode) & fs.ModePerm); err == nil {
 			it.sub = sub
 			return f, nil
 		}
@@ -131,6 +142,9 @@ func (ss *session) admit(h *protocol.Header, dir string) (code protocol.Code, ms
 	}
 	if free, ok := ss.space.free(h.Size); ok && uint64(h.Size) > free {
 		return protocol.CodeNoSpace, fmt.Sprintf("%d bytes needed, %d free", h.Size, free), false
+	}
+	if ss.fresh[dir] {
+		return protocol.CodeOK, "", false // nothing there yet but what the commit will find
 	}
 	sub, err := ss.dirs.open(dir)
 	var fi fs.FileInfo
@@ -190,27 +204,10 @@ func (ss *session) sameAsExisting(name string, sum [protocol.HashSize]byte) (pro
 	return protocol.CodeUnchanged, ""
 }
 
-// finishTemp applies the mode and modification time to a complete temp file.
-func (ss *session) finishTemp(f *os.File, it *item) error {
-	h := it.hdr
-	if err := f.Chmod(fs.FileMode(h.Mode) & fs.ModePerm); err != nil {
-		return err
-	}
-	if !h.ModTime.IsZero() {
-		if err := it.sub.setTimes(it.tmp, h.ModTime); err != nil {
-			return err
-		}
-	}
-	if needFileSync && !ss.s.opts.NoSync {
-		return f.Sync()
-	}
-	return nil
-}
-
 // copyBody copies the file body from pr to f. werr is a failure to write
 // (the rest of the body is then read and dropped to keep the stream in
 // step); rerr comes from the stream, ErrChecksum included.
-func copyBody(f *os.File, pr *protocol.Reader) (werr, rerr error) {
+func copyBody(f io.Writer, pr *protocol.Reader) (werr, rerr error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
