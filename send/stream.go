@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 
 	"github.com/ft-team/ft/internal/idle"
@@ -182,8 +181,19 @@ func isClosed(ch <-chan struct{}) bool {
 
 var errNotSent = fmt.Errorf("%w: could not be opened", ErrSource)
 
+// source is a file being sent.
+type source interface {
+	io.ReadCloser
+	// state returns the file's size, modification time (unix nanoseconds)
+	// and whether it is a regular file.
+	state() (size, mtime int64, regular bool, err error)
+}
+
 // sendEntry writes one entry. A non-nil local error means the entry was
 // not sent whole (errNotSent: not at all); err means the stream broke.
+// A file is checked against what the walk saw once, after it was read:
+// anything else it could be by then (shorter, longer, touched, replaced
+// by something that is not a regular file) spoils its trailer.
 func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
 	pw, prog := st.pw, st.prog
 	hdr := e.header()
@@ -195,13 +205,6 @@ func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("%w: %w", errNotSent, err), nil
-	}
-	if fi.Size() != e.size || !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %w", errNotSent, errChanged), nil
-	}
 	if prog != nil {
 		prog.StartFile(e.name, e.size)
 	}
@@ -210,7 +213,7 @@ func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
 	}
 	local, err = st.copyBody(f, e.size)
 	if err == nil && local == nil {
-		local = checkUnchanged(f, fi)
+		local = checkUnchanged(f, e)
 	}
 	if err != nil {
 		return nil, err
@@ -225,7 +228,7 @@ var errChanged = errors.New("changed while being sent")
 
 // copyBody copies exactly size bytes from f to pw. A file that ends early
 // is a local error; a failing write is a stream error.
-func (st *streamer) copyBody(f *os.File, size int64) (local, err error) {
+func (st *streamer) copyBody(f io.Reader, size int64) (local, err error) {
 	pw, buf, prog := st.pw, st.buf, st.prog
 	for left := size; left > 0; {
 		n, rerr := f.Read(buf[:min(int64(len(buf)), left)])
@@ -248,15 +251,19 @@ func (st *streamer) copyBody(f *os.File, size int64) (local, err error) {
 	return nil, nil
 }
 
-// checkUnchanged reports a local error if the file grew or was modified
-// while it was read.
-func checkUnchanged(f *os.File, before os.FileInfo) error {
-	after, err := f.Stat()
-	if err != nil {
+// checkUnchanged reports a local error if the file is no longer what the
+// walk listed: another size or modification time, or not a regular file.
+func checkUnchanged(f source, e *entry) error {
+	size, mtime, regular, err := f.state()
+	switch {
+	case err != nil:
 		return fmt.Errorf("%w: %w", ErrSource, err)
-	}
-	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-		return fmt.Errorf("%w: %w (size %d -> %d)", ErrSource, errChanged, before.Size(), after.Size())
+	case !regular:
+		return fmt.Errorf("%w: %w (no longer a regular file)", ErrSource, errChanged)
+	case size != e.size:
+		return fmt.Errorf("%w: %w (size %d -> %d)", ErrSource, errChanged, e.size, size)
+	case mtime != e.mtime:
+		return fmt.Errorf("%w: %w (modified)", ErrSource, errChanged)
 	}
 	return nil
 }
