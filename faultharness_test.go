@@ -38,14 +38,18 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// tempFiles returns the ft temp files anywhere under dir (the receiver
-// keeps each one in its file's directory), relative to dir.
+// tempFiles returns the ft temp files and staging directories anywhere
+// under dir (the receiver keeps each one in its file's directory),
+// relative to dir.
 func tempFiles(dir string) []string {
 	var out []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".ft-") && strings.HasSuffix(d.Name(), ".part") {
+		if err == nil && strings.HasPrefix(d.Name(), ".ft-") && strings.HasSuffix(d.Name(), ".part") {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, rel)
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 		}
 		return nil
 	})

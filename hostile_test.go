@@ -298,11 +298,18 @@ func TestTempLikeNames(t *testing.T) {
 	writeFile(t, filepath.Join(src, ".ft-0123456789abcdef.part"), []byte("mine"), 0o644)
 	writeFile(t, filepath.Join(src, "d", ".ft-fedcba9876543210.part"), []byte("mine too"), 0o644)
 	must(t, os.Symlink("x", filepath.Join(src, "d", ".ft-00000000ffffffff.part")))
+	writeFile(t, filepath.Join(src, "d", ".ft-00000000aaaaaaaa.part", "in"), []byte("in a reserved dir"), 0o644)
 	writeFile(t, filepath.Join(src, "d", "x"), []byte("x"), 0o644)
 	r := startReceiver(t, t.TempDir())
 	res := ftIn(t, src, "send", r.addr, ".ft-0123456789abcdef.part", "d")
-	if res.code != exitRefused || strings.Count(res.stderr, "reserved for the receiver's temp files") < 3 {
-		t.Errorf("exit %d, want %d refusing the three reserved names; stderr %q", res.code, exitRefused, res.stderr)
+	if res.code != exitRefused {
+		t.Errorf("exit %d, want %d; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	for _, name := range []string{".ft-0123456789abcdef.part", "d/.ft-fedcba9876543210.part", "d/.ft-00000000ffffffff.part",
+		"d/.ft-00000000aaaaaaaa.part", "d/.ft-00000000aaaaaaaa.part/in"} {
+		if !strings.Contains(res.stderr, fmt.Sprintf("ft: failed: %q: bad name: name %q is reserved for the receiver's temp files", name, name)) {
+			t.Errorf("%q not refused as reserved; stderr %q", name, res.stderr)
+		}
 	}
 	if got := listTree(t, r.dir); !slices.Equal(got, []string{"d/ -rwxr-xr-x", "d/x 1 -rw-r--r--"}) {
 		t.Errorf("inbox holds %q, want only d/x", got)

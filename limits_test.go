@@ -279,6 +279,11 @@ func TestStaleTempSweep(t *testing.T) {
 	for _, name := range append(append([]string{}, stale...), kept...) {
 		writeFile(t, filepath.Join(inbox, name), []byte("left over"), 0o600)
 	}
+	// A staging directory with what it held, at the top and deeper.
+	stale = append(stale, ".ft-00000000000000aa.part", "sub/.ft-00000000000000bb.part")
+	for _, name := range []string{".ft-00000000000000aa.part/a/b", "sub/.ft-00000000000000bb.part/c"} {
+		writeFile(t, filepath.Join(inbox, name), []byte("staged"), 0o644)
+	}
 	r := startReceiver(t, inbox)
 	for _, name := range stale {
 		if _, err := os.Lstat(filepath.Join(inbox, name)); !errors.Is(err, os.ErrNotExist) {
@@ -290,7 +295,7 @@ func TestStaleTempSweep(t *testing.T) {
 			t.Errorf("%s is not ft's and must be kept: %v", name, err)
 		}
 	}
-	waitLog(t, r, 0, `"removed stale temp files" count=3`)
+	waitLog(t, r, 0, `"removed stale temp files" count=5`)
 }
 
 // TestInboxUnusable: ft receive fails at start with a clear message when

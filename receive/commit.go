@@ -32,6 +32,7 @@ type item struct {
 	start   time.Time     // when its header arrived
 	took    time.Duration // from header to verified body
 	decided bool
+	staged  bool // written inside a staging directory: its verdict waits for publish
 	verdict protocol.Verdict
 }
 
@@ -57,12 +58,13 @@ type committer struct {
 	pendingBytes int64
 	closed       bool
 
-	sum   protocol.Summary // written by the committer, read after finish
-	worst protocol.Code
+	sum    protocol.Summary // written by the committer, read after finish
+	worst  protocol.Code
+	staged []staged // entries waiting for their staging directory's publish
 }
 
 func newCommitter(ss *session) *committer {
-	c := &committer{ss: ss, dirs: newDirCache(ss.s.root), done: make(chan struct{}),
+	c := &committer{ss: ss, dirs: newDirCache(ss.s.root, &ss.stage), done: make(chan struct{}),
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	c.room = sync.NewCond(&c.mu)
 	go c.run()
@@ -136,6 +138,7 @@ func (c *committer) run() {
 			c.commitBatch(batch)
 		}
 		if closed {
+			c.publish()
 			return
 		}
 	}
@@ -161,13 +164,19 @@ func (c *committer) commitBatch(batch []*item) {
 		if !it.decided {
 			c.commitItem(it)
 		}
+		if it.staged && it.verdict.Code.Success() {
+			c.staged = append(c.staged, stagedOf(it))
+			continue
+		}
 		verdicts = append(verdicts, it.verdict)
 	}
 	if sync {
 		c.syncDisk()
 	}
 	for _, it := range batch {
-		c.record(it)
+		if !it.staged || !it.verdict.Code.Success() {
+			c.record(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took, it.verdict)
+		}
 	}
 	c.ss.replies.verdicts(verdicts) // a broken connection is noticed by the reader
 }
@@ -181,22 +190,21 @@ func (c *committer) syncDisk() {
 	c.ss.conn.Touch()
 }
 
-// record logs an item's verdict and counts it in the summary.
-func (c *committer) record(it *item) {
+// record logs an entry's verdict and counts it in the summary; took is
+// how long its body took to arrive.
+func (c *committer) record(kind protocol.Kind, name string, size int64, took time.Duration, v protocol.Verdict) {
 	c.sum.Entries++
-	v := it.verdict
 	if v.Code.Success() {
 		c.sum.Committed++
-		if it.hdr.Kind == protocol.KindFile && v.Code == protocol.CodeOK {
-			c.sum.Bytes += uint64(it.hdr.Size)
-			secs := it.took.Seconds()
-			c.ss.log.Info("received", "name", it.hdr.Name, "size", it.hdr.Size, "MB/s", mbps(it.hdr.Size, secs))
+		if kind == protocol.KindFile && v.Code == protocol.CodeOK {
+			c.sum.Bytes += uint64(size)
+			c.ss.log.Info("received", "name", name, "size", size, "MB/s", mbps(size, took.Seconds()))
 		}
 		return
 	}
 	c.sum.Failed++
 	c.worst = worse(c.worst, v.Code)
-	c.ss.log.Warn("refused", "name", it.hdr.Name, "kind", it.hdr.Kind.String(), "code", v.Code.String(), "reason", v.Message)
+	c.ss.log.Warn("refused", "name", name, "kind", kind.String(), "code", v.Code.String(), "reason", v.Message)
 }
 
 func mbps(n int64, secs float64) string {
@@ -238,6 +246,10 @@ func (c *committer) err() error {
 func (c *committer) commitItem(it *item) {
 	if it.hdr.Kind == protocol.KindSymlink {
 		c.commitSymlink(it)
+		return
+	}
+	if it.staged { // already under its name in a staging directory
+		it.decide(protocol.CodeOK, "")
 		return
 	}
 	// The reading goroutine's handle on the directory may be closed by

@@ -109,6 +109,7 @@ type session struct {
 	space   spaceCheck         // free space of the inbox
 	dirAttr []*protocol.Header // directories whose mode and time are set at the end
 	fresh   map[string]bool    // directories this session created (see markFresh)
+	stage   staging            // new directories being filled (see stage.go)
 }
 
 // serveConn serves one sender and returns the connection's outcome.
@@ -120,7 +121,8 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	conn := idle.Watch(raw, s.opts.IdleTimeout)
 	defer conn.Close()
 	ss := &session{s: s, conn: conn, log: log, replies: &replies{bw: bufio.NewWriterSize(conn, 64<<10)},
-		dirs: newDirCache(s.root), space: spaceCheck{dir: s.opts.Dir}}
+		space: spaceCheck{dir: s.opts.Dir}}
+	ss.dirs = newDirCache(s.root, &ss.stage)
 	defer ss.dirs.close()
 	stop := context.AfterFunc(ctx, func() {
 		conn.Grace(time.Second)

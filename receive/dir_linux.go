@@ -33,16 +33,15 @@ func openSysDir(r *os.Root) (sysDir, error) {
 
 func (s sysDir) close() { s.f.Close() }
 
-// createTemp creates a new temp file in d with one open(2) that already
+// create creates the new file name in d with one open(2) that already
 // gives it its final permissions (as far as the umask lets it). The file
 // is a bare descriptor: an *os.File would cost an fcntl(2) for each file.
-func (d *dir) createTemp(perm fs.FileMode) (tempFile, string, error) {
-	name := tempName()
+func (d *dir) create(name string, perm fs.FileMode) (tempFile, error) {
 	fd, err := unix.Openat(d.sys.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm))
 	if err != nil {
-		return nil, "", &os.PathError{Op: "open", Path: name, Err: err}
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	return &rawFile{fd: fd, name: name, perm: perm}, name, nil
+	return &rawFile{fd: fd, name: name, perm: perm}, nil
 }
 
 // rawFile is a temp file being written, as a bare descriptor.
@@ -94,13 +93,25 @@ func (f *rawFile) finish(mtime time.Time, _ bool) error {
 	return nil
 }
 
+// moveDirNoReplace renames the directory tmp to name unless name exists
+// (then the error matches fs.ErrExist).
+func (d *dir) moveDirNoReplace(tmp, name string) error {
+	return d.renameNoReplace(tmp, name, d.checkAndRename)
+}
+
 // commitNoReplace renames tmp to name unless name exists (then the error
 // matches fs.ErrExist), in one renameat2(RENAME_NOREPLACE); on filesystems
 // without it, through a hard link.
 func (d *dir) commitNoReplace(tmp, name string) error {
+	return d.renameNoReplace(tmp, name, d.linkNoReplace)
+}
+
+// renameNoReplace is renameat2(RENAME_NOREPLACE), or fallback where the
+// filesystem does not have it.
+func (d *dir) renameNoReplace(tmp, name string, fallback func(tmp, name string) error) error {
 	err := unix.Renameat2(d.sys.fd, tmp, d.sys.fd, name, unix.RENAME_NOREPLACE)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.ENOTSUP) {
-		return d.linkNoReplace(tmp, name)
+		return fallback(tmp, name)
 	}
 	if err != nil {
 		return fmt.Errorf("rename %s: %w", name, err)

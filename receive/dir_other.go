@@ -15,14 +15,18 @@ func openSysDir(*os.Root) (sysDir, error) { return sysDir{}, nil }
 
 func (sysDir) close() {}
 
-// createTemp creates a new temp file in d.
-func (d *dir) createTemp(perm fs.FileMode) (tempFile, string, error) {
-	f, name, err := createTemp(d.Root)
+// create creates the new file name in d.
+func (d *dir) create(name string, perm fs.FileMode) (tempFile, error) {
+	f, err := d.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return &osTemp{File: f, dir: d, perm: perm}, name, nil
+	return &osTemp{File: f, dir: d, perm: perm}, nil
 }
+
+// moveDirNoReplace renames the directory tmp to name unless name exists
+// (then the error matches fs.ErrExist; not atomic here).
+func (d *dir) moveDirNoReplace(tmp, name string) error { return d.checkAndRename(tmp, name) }
 
 // osTemp is a temp file being written, through the portable calls.
 type osTemp struct {

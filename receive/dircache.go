@@ -26,10 +26,7 @@ type dir struct {
 func (d *dir) linkNoReplace(tmp, name string) error {
 	err := d.Link(tmp, name)
 	if err != nil && !errors.Is(err, fs.ErrExist) && linkUnsupported(err) {
-		if _, lerr := d.Lstat(name); lerr == nil {
-			return fs.ErrExist
-		}
-		return d.Rename(tmp, name)
+		return d.checkAndRename(tmp, name)
 	}
 	if err == nil {
 		d.Remove(tmp)
@@ -37,21 +34,32 @@ func (d *dir) linkNoReplace(tmp, name string) error {
 	return err
 }
 
+// checkAndRename renames tmp to name unless name exists, which it checks
+// first: not atomic against a concurrent writer, for where nothing else is.
+func (d *dir) checkAndRename(tmp, name string) error {
+	if _, err := d.Lstat(name); err == nil {
+		return &fs.PathError{Op: "rename", Path: name, Err: fs.ErrExist}
+	}
+	return d.Rename(tmp, name)
+}
+
 // dirCache keeps handles on the inbox directories a connection is writing
 // into, so that per-file operations take a single name component instead
 // of walking the path from the inbox each time. A cache belongs to one
 // goroutine.
 type dirCache struct {
-	root *os.Root
-	m    map[string]*dir
+	root  *os.Root
+	stage *staging // where staged directories are for now
+	m     map[string]*dir
 }
 
-func newDirCache(root *os.Root) *dirCache {
-	return &dirCache{root: root, m: make(map[string]*dir)}
+func newDirCache(root *os.Root, stage *staging) *dirCache {
+	return &dirCache{root: root, stage: stage, m: make(map[string]*dir)}
 }
 
 // open returns a handle on name (slash-separated, "." for the inbox),
-// which must exist. It fails with fs.ErrNotExist if it does not.
+// which must exist. It fails with fs.ErrNotExist if it does not. A
+// directory inside a staging directory is opened there.
 func (c *dirCache) open(name string) (*dir, error) {
 	if d, ok := c.m[name]; ok {
 		return d, nil
@@ -59,7 +67,8 @@ func (c *dirCache) open(name string) (*dir, error) {
 	r := c.root
 	if name != "." {
 		var err error
-		if r, err = c.root.OpenRoot(name); err != nil {
+		phys, _ := c.stage.phys(name)
+		if r, err = c.root.OpenRoot(phys); err != nil {
 			return nil, err
 		}
 	}

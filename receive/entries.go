@@ -41,18 +41,31 @@ func (c *committer) commitFile(it *item) {
 // applied at the end of the connection, after everything inside it is in
 // place.
 func (ss *session) makeDir(it *item) {
-	root := ss.s.root
-	err := root.Mkdir(it.hdr.Name, 0o755)
+	root, name := ss.s.root, it.hdr.Name
+	if hasTempName(name) {
+		it.decide(protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", name))
+		return
+	}
+	phys, inside := ss.stage.phys(name)
+	if !inside && ss.stageDir(name) {
+		ss.markFresh(name)
+		ss.dirAttr = append(ss.dirAttr, it.hdr)
+		it.staged = true
+		it.decide(protocol.CodeOK, "")
+		return
+	}
+	err := root.Mkdir(phys, 0o755)
 	switch {
 	case err == nil:
-		ss.markFresh(it.hdr.Name)
-	case errors.Is(err, fs.ErrNotExist):
+		ss.markFresh(name)
+	case errors.Is(err, fs.ErrNotExist) && !inside:
 		var created []string
-		created, err = mkdirs(root, it.hdr.Name)
+		created, err = mkdirs(root, name)
 		ss.markFresh(created...)
 	case errors.Is(err, fs.ErrExist):
-		err = root.MkdirAll(it.hdr.Name, 0o755) // fine if it is a directory
+		err = root.MkdirAll(phys, 0o755) // fine if it is a directory
 	}
+	it.staged = inside
 	if err != nil {
 		code := protocol.CodeRefused
 		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -89,10 +102,13 @@ func (ss *session) markFresh(dirs ...string) {
 func (c *committer) commitSymlink(it *item) {
 	root := c.ss.s.root
 	name, target := it.hdr.Name, it.hdr.Linkname
-	if isTempName(path.Base(name)) {
+	if hasTempName(name) {
 		it.decide(protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", name))
 		return
 	}
+	// In a staging directory the link is made there, at the same depth,
+	// so its target means the same once the directory is published.
+	name, it.staged = c.ss.stage.phys(name)
 	if err := c.plainParents(name); err != nil {
 		c.fail(it, protocol.CodeRefused, err)
 		return
@@ -159,12 +175,19 @@ func (ss *session) finishDirs() {
 	}
 }
 
-// sweep removes temp files left anywhere in the inbox by a receiver that
-// was killed. It does not follow symlinks.
+// sweep removes temp files and staging directories left anywhere in the
+// inbox by a receiver that was killed. It does not follow symlinks.
 func (s *server) sweep() {
 	n := 0
 	fs.WalkDir(s.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && isTempName(d.Name()) && s.root.Remove(name) == nil {
+		switch {
+		case err != nil || !isTempName(d.Name()):
+		case d.IsDir(): // a staging directory, with whatever it held
+			if s.root.RemoveAll(name) == nil {
+				n++
+			}
+			return fs.SkipDir
+		case s.root.Remove(name) == nil:
 			n++
 		}
 		return nil
@@ -172,6 +195,20 @@ func (s *server) sweep() {
 	if n > 0 {
 		s.log.Info("removed stale temp files", "count", n)
 	}
+}
+
+// hasTempName reports whether any component of the slash-separated name
+// has the form of a temp file or staging directory: such names are the
+// receiver's own and would be swept.
+func hasTempName(name string) bool {
+	for name != "" {
+		var elem string
+		elem, name, _ = strings.Cut(name, "/")
+		if isTempName(elem) {
+			return true
+		}
+	}
+	return false
 }
 
 func isTempName(name string) bool {

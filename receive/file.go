@@ -53,7 +53,8 @@ type tempFile interface {
 }
 
 // receiveFile handles one file entry: it decides whether the file can be
-// taken, writes its body to a temp file in the file's directory (or only
+// taken, writes its body to a temp file in the file's directory (in a
+// staging directory: to the file itself, see stage.go) (or only
 // hashes it when an existing file may be identical) and hands the outcome to
 // the committer. A returned error means the stream is broken; a refusal
 // only becomes a verdict.
@@ -109,11 +110,24 @@ func (ss *session) createTemp(it *item) (tempFile, error) {
 		}
 	}
 	if err == nil {
+		perm := fs.FileMode(it.hdr.Mode) & fs.ModePerm
+		base := path.Base(it.hdr.Name)
+		if _, staged := ss.stage.phys(it.dir); staged && !isTempName(base) {
+			// Nobody else sees this directory: the file goes straight
+			// to its name (unless a second entry of the same name
+			// comes, which then takes the usual way).
+			if f, err := sub.create(base, perm); err == nil {
+				it.sub, it.tmp, it.staged = sub, base, true
+				return f, nil
+			}
+		}
+		it.tmp = tempName()
 		var f tempFile
-		if f, it.tmp, err = sub.createTemp(fs.FileMode(it.hdr.Mode) & fs.ModePerm); err == nil {
+		if f, err = sub.create(it.tmp, perm); err == nil {
 			it.sub = sub
 			return f, nil
 		}
+		it.tmp = ""
 	}
 	rmdirs(ss.s.root, it.created)
 	return nil, err
@@ -134,7 +148,7 @@ func (ss *session) admit(h *protocol.Header, dir string) (code protocol.Code, ms
 	if !filepath.IsLocal(filepath.FromSlash(h.Name)) {
 		return protocol.CodeBadName, fmt.Sprintf("name %q is not a local path on the receiver", h.Name), false
 	}
-	if isTempName(path.Base(h.Name)) {
+	if hasTempName(h.Name) {
 		return protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", h.Name), false
 	}
 	if limit := ss.s.opts.MaxSize; limit > 0 && h.Size > limit {
