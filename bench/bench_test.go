@@ -74,12 +74,13 @@ func checkQuickReport(t *testing.T, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []record
-	if err := json.Unmarshal(data, &recs); err != nil {
+	var rep jsonReport
+	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
+	checkSetup(t, mds[0], rep)
 	ran := map[string]int{}
-	for _, r := range recs {
+	for _, r := range rep.Runs {
 		if r.OK {
 			ran[r.Tool]++
 		} else if r.Tool == "ft" || strings.HasPrefix(r.Tool, "raw") {
@@ -89,6 +90,30 @@ func checkQuickReport(t *testing.T, out string) {
 	for _, tool := range []string{"ft", "raw", "raw-b3"} {
 		if ran[tool] == 0 {
 			t.Errorf("no good run of %s", tool)
+		}
+	}
+}
+
+// checkSetup checks that the report says which ft was timed and where its
+// sources lived, in DATE.md and DATE.json alike.
+func checkSetup(t *testing.T, md string, rep jsonReport) {
+	t.Helper()
+	if rep.FT == "" || rep.FT == "unknown" {
+		t.Errorf("no commit for the timed ft in the json: %q", rep.FT)
+	}
+	if rep.Sources != "tmpfs" && !strings.HasPrefix(rep.Sources, "disk (") {
+		t.Errorf("json: sources %q, want tmpfs or disk (why)", rep.Sources)
+	}
+	if os.Geteuid() == 0 && rep.Sources != "tmpfs" {
+		t.Logf("running as root, but the sources were not in a tmpfs: %s", rep.Sources)
+	}
+	text, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"- sources: " + rep.Sources + "\n", "ft " + rep.FT + " (the commit"} {
+		if !bytes.Contains(text, []byte(want)) {
+			t.Errorf("%s lacks %q", md, want)
 		}
 	}
 }
@@ -182,5 +207,29 @@ func TestSplitList(t *testing.T) {
 	}
 	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
 		t.Errorf("median = %v", m)
+	}
+}
+
+func TestSourceRoom(t *testing.T) {
+	sz := sizesFor(false)
+	keys := []string{"big", "tree", "small"}
+	if got := sz.upperBytes("small"); got < 100000*4096 {
+		t.Errorf("small files bound %d MiB: a tmpfs takes a 4 KiB page per file", got>>20)
+	}
+	sum := sz.sumBytes(keys)
+	if sum != sz.upperBytes("big")+sz.upperBytes("tree")+sz.upperBytes("small") {
+		t.Errorf("sumBytes = %d", sum)
+	}
+	if r := sz.room(keys); r < sz.upperBytes("tree") || r >= sum {
+		t.Errorf("room = %d MiB, sum %d MiB", r>>20, sum>>20)
+	}
+}
+
+func TestFtRevision(t *testing.T) {
+	if got := ftRevision("/nonexistent/ft", "abc1234-dirty"); got != "abc1234-dirty" {
+		t.Errorf("given revision not kept: %q", got)
+	}
+	if got := ftRevision(filepath.Join(t.TempDir(), "ft"), ""); got != "unknown" {
+		t.Errorf("missing binary: %q", got)
 	}
 }

@@ -42,7 +42,7 @@ func writeChart(name string, r *report) error {
 	rows := (len(cases) + 1) / 2
 	img := image.NewRGBA(image.Rect(0, 0, 2*chartColW, chartTop+rows*panelH))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	title := fmt.Sprintf("ft and its peers, median of %d round(s), %s, ft %s", r.h.cfg.rounds, r.date, r.h.commit())
+	title := fmt.Sprintf("ft and its peers, median of %d round(s), %s, ft %s", r.h.cfg.rounds, r.date, r.h.ftRev)
 	drawText(img, chartPad, 18, title, colText)
 	drawText(img, chartPad, 34, "bar: MB/s (files/s for small files); label: speed and time as a multiple of raw+BLAKE3 (lower is better)", colText)
 	for i, c := range cases {

@@ -31,7 +31,8 @@ func (n *netEnv) recv(argv ...string) []string { return append(slices.Clone(n.re
 
 const tmpfsMagic = 0x01021994
 
-// upperBytes bounds what a workload occupies on a filesystem.
+// upperBytes bounds what a workload occupies on a filesystem. On a tmpfs
+// every file takes whole 4 KiB pages: 100,000 files of 1 KiB take 400 MiB.
 func (s sizes) upperBytes(key string) int64 {
 	switch key {
 	case "big":
@@ -42,20 +43,36 @@ func (s sizes) upperBytes(key string) int64 {
 	return int64(s.smallFiles) * (max(s.smallSize, 4096) + 4096)
 }
 
-// need is the room the largest chosen workload takes, with headroom.
-func (h *harness) need() int64 {
+// sumBytes bounds what the workloads keys occupy together.
+func (s sizes) sumBytes(keys []string) int64 {
 	var n int64
-	for _, k := range []string{"big", "tree", "small"} {
-		if h.workloads[k] != nil {
-			n = max(n, h.sz.upperBytes(k))
-		}
+	for _, k := range keys {
+		n += s.upperBytes(k)
+	}
+	return n
+}
+
+// room is what the largest of the workloads keys takes, with headroom: one
+// workload at a time is in a target.
+func (s sizes) room(keys []string) int64 {
+	var n int64
+	for _, k := range keys {
+		n = max(n, s.upperBytes(k))
 	}
 	return n + n/10 + 64<<20
 }
 
+// need is the room the largest chosen workload takes, with headroom.
+func (h *harness) need() int64 { return h.sz.room(h.sourceKeys()) }
+
+// wantTmpfsTarget says whether the run mounts a tmpfs target.
+func (h *harness) wantTmpfsTarget() bool {
+	return slices.Contains(h.cfg.targets, "tmpfs") || slices.Contains(h.cfg.workloads, "netns")
+}
+
 // setupTargets mounts a tmpfs and makes a directory on a disk filesystem.
 func (h *harness) setupTargets() error {
-	if slices.Contains(h.cfg.targets, "tmpfs") || slices.Contains(h.cfg.workloads, "netns") {
+	if h.wantTmpfsTarget() {
 		if err := h.setupTmpfs(); err != nil {
 			return err
 		}
@@ -72,28 +89,72 @@ func (h *harness) setupTmpfs() error {
 		return h.skip("tmpfs target: %d MiB of memory available, %d MiB needed", avail>>20, (need+1<<30)>>20)
 	}
 	dir := filepath.Join(h.work, "tmpfs")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	st := h.stateFile("mount", dir)
-	err := syscall.Mount("ft-bench", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0755", need))
-	if err != nil {
-		os.Remove(st)
+	if err := h.mountTmpfs(dir, need); err != nil {
 		h.logf("cannot mount a tmpfs (%v); trying /dev/shm", err)
 		if dir, err = shmDir(need); err != nil {
 			return h.skip("tmpfs target: %v", err)
 		}
 		h.onCleanup(func() error { return os.RemoveAll(dir) })
-	} else {
-		h.onCleanup(func() error {
-			if err := syscall.Unmount(dir, 0); err != nil {
-				return syscall.Unmount(dir, syscall.MNT_DETACH)
-			}
-			os.Remove(st)
-			return nil
-		})
 	}
 	h.targets["tmpfs"], h.fsTypes["tmpfs"] = dir, "tmpfs"
+	return nil
+}
+
+// setupSources puts the generated data in a tmpfs of its own on src, so
+// that no read of a source waits on the disk: a proactive reclaimer (such
+// as DAMON's pageout scheme) evicts cold page cache at any moment, and a
+// tool would then be timed reading the disk. Without root, or without the
+// memory for this and the tmpfs target both, the data stays on the disk,
+// and h.srcWhere says why. It reports whether it mounted the tmpfs.
+func (h *harness) setupSources(src string, keys []string) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(h.work, &st); err == nil && st.Type == tmpfsMagic {
+		h.srcWhere = "tmpfs"
+		h.logf("sources: in %s, a tmpfs already", src)
+		return false
+	}
+	size := h.sz.sumBytes(keys)
+	size += size/10 + 64<<20
+	need := size + 1<<30
+	if h.wantTmpfsTarget() {
+		need += h.sz.room(keys)
+	}
+	var why string
+	if os.Geteuid() != 0 {
+		why = "not root"
+	} else if avail := memAvailable(); avail < need {
+		why = fmt.Sprintf("%d MiB of memory available, %d MiB needed with the tmpfs target", avail>>20, need>>20)
+	} else if err := h.mountTmpfs(src, size); err != nil {
+		why = fmt.Sprintf("cannot mount a tmpfs: %v", err)
+	}
+	if why != "" {
+		h.srcWhere = "disk (" + why + ")"
+		h.logf("sources: on the disk in %s, not in a tmpfs: %s", src, why)
+		return false
+	}
+	h.srcWhere = "tmpfs"
+	h.logf("sources: in a %d MiB tmpfs on %s", size>>20, src)
+	return true
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on dir, made if missing, and
+// unmounts it at cleanup.
+func (h *harness) mountTmpfs(dir string, size int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	st := h.stateFile("mount", dir)
+	if err := syscall.Mount("ft-bench", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0755", size)); err != nil {
+		os.Remove(st)
+		return err
+	}
+	h.onCleanup(func() error {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			return syscall.Unmount(dir, syscall.MNT_DETACH)
+		}
+		os.Remove(st)
+		return nil
+	})
 	return nil
 }
 

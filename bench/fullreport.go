@@ -3,6 +3,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,9 +20,9 @@ func (r *report) fullReport() string {
 		kind = "quick (smoke test: small data, not a measurement)"
 	}
 	fmt.Fprintf(&b, "# ft benchmark, %s\n\n", r.date)
-	fmt.Fprintf(&b, "Run: %s, %d round(s), %s in all, `bench/run.sh`. ft at commit %s.\n\n", kind, h.cfg.rounds, r.total.Round(1e9), h.commit())
+	fmt.Fprintf(&b, "Run: %s, %d round(s), %s in all, `bench/run.sh`. ft %s (the commit the timed binary was built from; -dirty: tracked files had uncommitted changes then).\n\n", kind, h.cfg.rounds, r.total.Round(1e9), h.ftRev)
 	b.WriteString("## Machine\n\n")
-	for _, line := range machineInfo(h) {
+	for _, line := range r.machine {
 		fmt.Fprintf(&b, "- %s\n", line)
 	}
 	b.WriteString("\n## Workloads\n\nGenerated with math/rand/v2 PCG and a fixed seed; the digest is BLAKE3 over every file's name, size and content (see bench/digest.go).\n\n")
@@ -123,6 +124,7 @@ func machineInfo(h *harness) []string {
 		fmt.Sprintf("Go %s (the raw pair and the harness)", runtime.Version()),
 		fmt.Sprintf("load average (1, 5, 15 min) at the start: %s; at the end: %s", h.loadStart, loadAvg()),
 	}
+	lines = append(lines, "sources: "+h.srcWhere)
 	for _, t := range []string{"tmpfs", "disk"} {
 		if dir, ok := h.targets[t]; ok {
 			lines = append(lines, fmt.Sprintf("target %s: %s (%s)", t, h.fsTypes[t], dir))
@@ -182,14 +184,32 @@ func firstLine0(name string, args ...string) string {
 	return line
 }
 
-// commit is the repository's commit, marked when the tree has changes.
-func (h *harness) commit() string {
-	c := firstLine0("git", "-C", h.cfg.repo, "rev-parse", "--short", "HEAD")
-	if c == "" {
+// ftRevision labels the ft binary that is timed: given (what run.sh took
+// from git right before it built the binary) or else the VCS stamp in the
+// binary's build info, which go build leaves out with -buildvcs=false.
+func ftRevision(bin, given string) string {
+	if given != "" || bin == "" {
+		return given
+	}
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
 		return "unknown"
 	}
-	if firstLine0("git", "-C", h.cfg.repo, "status", "--porcelain", "--untracked-files=no") != "" {
-		c += " (with uncommitted changes)"
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
 	}
-	return c
+	if rev == "" {
+		return "unknown"
+	}
+	rev = rev[:min(len(rev), 7)]
+	if modified == "true" {
+		rev += "-dirty" // go build counts untracked files too
+	}
+	return rev
 }

@@ -26,6 +26,8 @@ type harness struct {
 	self      string // this program, for the raw pair
 	timeBin   string // GNU time, for the peak RSS of each end
 	loadStart string // /proc/loadavg when the run started
+	ftRev     string // the commit the timed ft binary was built from
+	srcWhere  string // where the generated data lives: tmpfs, or disk (why)
 	sz        sizes
 	tools     []*tool
 	skipped   []string // why a tool, target or workload did not run
@@ -85,6 +87,7 @@ func newHarness(cfg config) (*harness, error) {
 	if cfg.ftBin != "" {
 		h.cfg.ftBin, _ = filepath.Abs(cfg.ftBin)
 	}
+	h.ftRev = ftRevision(h.cfg.ftBin, cfg.ftRev)
 	return h, nil
 }
 
@@ -181,19 +184,29 @@ func (h *harness) listCases() {
 	}
 }
 
-// generate writes the workloads under work/src and computes their manifests.
-func (h *harness) generate(ctx context.Context) error {
-	src := filepath.Join(h.work, "src")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return err
-	}
+// sourceKeys are the workloads to generate: the chosen ones, and the tree
+// for the netns workload.
+func (h *harness) sourceKeys() []string {
 	var keys []string
-	var need int64 = 1 << 30
 	for _, key := range []string{"big", "tree", "small"} {
 		if slices.Contains(h.cfg.workloads, key) || key == "tree" && slices.Contains(h.cfg.workloads, "netns") {
 			keys = append(keys, key)
-			need += h.sz.upperBytes(key)
 		}
+	}
+	return keys
+}
+
+// generate writes the workloads under work/src, in a tmpfs if it can, and
+// computes their manifests.
+func (h *harness) generate(ctx context.Context) error {
+	src := filepath.Join(h.work, "src")
+	keys := h.sourceKeys()
+	need := h.sz.sumBytes(keys)
+	if !h.setupSources(src, keys) {
+		need += 1 << 30 // a shared filesystem: leave some room
+	}
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return err
 	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(src, &st); err == nil && int64(st.Bavail)*st.Bsize < need {

@@ -43,6 +43,7 @@ type config struct {
 	out        string
 	work       string
 	ftBin      string
+	ftRev      string // the commit ft was built from, -dirty with changes (run.sh)
 	repo       string
 	runTimeout time.Duration
 	strict     bool // a missing peer is an error, not a skip
@@ -93,7 +94,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "", "report directory (default bench/results, or a temp dir with -quick)")
 	fs.StringVar(&cfg.work, "workdir", "", "scratch directory for data (default: a new temp dir, removed at the end)")
 	fs.StringVar(&cfg.ftBin, "ft", "", "the ft binary to benchmark")
-	fs.StringVar(&cfg.repo, "repo", ".", "the ft repository (for the commit in the report and the default -out)")
+	fs.StringVar(&cfg.ftRev, "ft-rev", "", "the commit -ft was built from, with -dirty if tracked files had changes (default: from the binary's build info)")
+	fs.StringVar(&cfg.repo, "repo", ".", "the ft repository (for the default -out)")
 	fs.DurationVar(&cfg.runTimeout, "run-timeout", 0, "limit for one transfer (default: from the workload's size)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

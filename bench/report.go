@@ -28,16 +28,28 @@ type cellStats struct {
 
 // report is what a run found.
 type report struct {
-	h     *harness
-	recs  []record
-	total time.Duration
-	date  string
-	stats map[string]map[string]*cellStats // case key -> tool -> stats
+	h       *harness
+	recs    []record
+	total   time.Duration
+	date    string
+	machine []string                         // the machine, the data's place, the targets, the peers
+	stats   map[string]map[string]*cellStats // case key -> tool -> stats
+}
+
+// jsonReport is DATE.json: the setup and every run.
+type jsonReport struct {
+	Date    string
+	Quick   bool
+	Rounds  int
+	FT      string   // the commit the timed ft was built from, -dirty with changes
+	Sources string   // where the generated data lived: tmpfs, or disk (why)
+	Machine []string // as in DATE.md
+	Runs    []record
 }
 
 func newReport(h *harness, recs []record, total time.Duration) *report {
 	r := &report{h: h, recs: recs, total: total, date: time.Now().Format("2006-01-02"),
-		stats: map[string]map[string]*cellStats{}}
+		machine: machineInfo(h), stats: map[string]map[string]*cellStats{}}
 	floor := map[string]float64{} // case/round -> floor seconds
 	for _, rec := range recs {
 		if rec.Tool == floorTool && rec.OK {
@@ -112,7 +124,8 @@ func (r *report) write(dir string) error {
 		return err
 	}
 	base := filepath.Join(dir, r.date)
-	data, err := json.MarshalIndent(r.recs, "", "  ")
+	data, err := json.MarshalIndent(jsonReport{Date: r.date, Quick: r.h.cfg.quick, Rounds: r.h.cfg.rounds,
+		FT: r.h.ftRev, Sources: r.h.srcWhere, Machine: r.machine, Runs: r.recs}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -201,7 +214,7 @@ func kilo(v float64) string {
 // shortTable is the markdown table for the README.
 func (r *report) shortTable() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Time as a multiple of the raw Go pair with BLAKE3 on both ends in the same round (lower is better; median over %d round(s), %s, ft %s), and in brackets the speed at the median time. ", r.h.cfg.rounds, r.date, r.h.commit())
+	fmt.Fprintf(&b, "Time as a multiple of the raw Go pair with BLAKE3 on both ends in the same round (lower is better; median over %d round(s), %s, ft %s), and in brackets the speed at the median time. ", r.h.cfg.rounds, r.date, r.h.ftRev)
 	b.WriteString("Durable: ft's default against each peer followed by `sync -f` (syncfs of the target); no-sync: `ft receive --no-sync` against the peers as they are.\n\n")
 	b.WriteString("| workload | into | mode |")
 	sep := "|---|---|---|"

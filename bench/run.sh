@@ -102,14 +102,28 @@ if [ "$install" = 1 ]; then
 	fi
 fi
 
+# ft_rev names the commit the work tree is at, with -dirty if tracked files
+# have uncommitted changes: taken right before ft is built, it labels the
+# binary that is timed (HEAD when the report is written may be another).
+ft_rev() {
+	local c
+	c=$(git -C "$root" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		c+=-dirty
+	fi
+	echo "$c"
+}
+
 mkdir -p "$work/bin"
 cd "$root"
+rev=""
 if [ -z "$tools" ] || [[ ",$tools," == *,ft,* ]]; then
-	echo "bench: building ft" >&2
+	rev=$(ft_rev)
+	echo "bench: building ft ($rev)" >&2
 	go build -o "$work/bin/ft" .
 fi
 go build -o "$work/bin/ftbench" ./bench
 
-"$work/bin/ftbench" -workdir "$work" -ft "$work/bin/ft" -repo "$root" "${args[@]}" &
+"$work/bin/ftbench" -workdir "$work" -ft "$work/bin/ft" -ft-rev "$rev" -repo "$root" "${args[@]}" &
 child=$!
 wait "$child"
