@@ -18,21 +18,6 @@ type rawSource struct {
 	name string
 }
 
-// openSource opens a file to send with one open(2). O_NONBLOCK keeps a
-// FIFO swapped in for the file since the walk from blocking the open.
-func openSource(name string) (source, error) {
-	for {
-		fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "open", Path: name, Err: err}
-		}
-		return &rawSource{fd: fd, name: name}, nil
-	}
-}
-
 func (f *rawSource) Read(p []byte) (int, error) {
 	for {
 		n, err := unix.Read(f.fd, p)

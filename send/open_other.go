@@ -2,19 +2,13 @@
 
 package send
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
 // osSource is a file being sent, through the portable calls.
 type osSource struct{ *os.File }
-
-// openSource opens a file to send.
-func openSource(name string) (source, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return osSource{f}, nil
-}
 
 func (f osSource) state() (size, mtime int64, regular bool, err error) {
 	fi, err := f.Stat()
@@ -23,3 +17,23 @@ func (f osSource) state() (size, mtime int64, regular bool, err error) {
 	}
 	return fi.Size(), fi.ModTime().UnixNano(), fi.Mode().IsRegular(), nil
 }
+
+// dirHandle is where Linux keeps a directory open; elsewhere whole paths
+// are used.
+type dirHandle struct{}
+
+func newDirHandle() *dirHandle { return &dirHandle{} }
+
+func (*dirHandle) close() {}
+
+// open opens a file to send.
+func (*dirHandle) open(name string) (source, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return osSource{f}, nil
+}
+
+// lstat is os.Lstat.
+func (*dirHandle) lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }

@@ -105,6 +105,7 @@ type streamer struct {
 	pw   *protocol.Writer // over bw
 	buf  []byte
 	prog Progress
+	dirs *dirHandle // where the last file was opened
 }
 
 // sent is what stream sent: the entries in wire order, with the local
@@ -120,7 +121,8 @@ type sent struct {
 // progress about the totals once the walk is over.
 func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
-	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, bufSize), prog: prog}
+	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, bufSize), prog: prog, dirs: newDirHandle()}
+	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
 	started := prog == nil
 	if !started { // most walks are over at once: then the totals come first
@@ -200,7 +202,7 @@ func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
 	if e.kind != protocol.KindFile {
 		return nil, pw.WriteHeader(&hdr)
 	}
-	f, err := openSource(path)
+	f, err := st.dirs.open(path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}

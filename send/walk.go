@@ -122,6 +122,8 @@ func (w *walker) run() {
 		w.more.Broadcast()
 		close(w.done)
 	}()
+	dirs := newDirHandle()
+	defer dirs.close()
 	for i, r := range w.roots {
 		if !r.dir {
 			fi, err := os.Stat(r.abs)
@@ -137,8 +139,11 @@ func (w *walker) run() {
 				name = r.base + "/" + filepath.ToSlash(rel)
 			}
 			var fi fs.FileInfo
-			if err == nil {
+			switch {
+			case err == nil && file == r.abs:
 				fi, err = d.Info()
+			case err == nil:
+				fi, err = dirs.lstat(file)
 			}
 			if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 				w.addLink(i, file, name)

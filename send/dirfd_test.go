@@ -1,0 +1,66 @@
+//go:build unix
+
+package send
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestDirHandle checks that lstat and open through the kept directory
+// give what os.Lstat and os.ReadFile give, across directory changes.
+func TestDirHandle(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "f"), []byte("content of "+d), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("f", filepath.Join(dir, "a", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "b", "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"a", "a/f", "a/link", "b/f", "b/fifo", "a/f", "b", "missing", "a/missing/x"}
+	h := newDirHandle()
+	defer h.close()
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		want, werr := os.Lstat(p)
+		got, gerr := h.lstat(p)
+		if (werr == nil) != (gerr == nil) {
+			t.Errorf("%s: lstat error %v, want %v", n, gerr, werr)
+			continue
+		}
+		if werr != nil {
+			continue
+		}
+		if got.Name() != want.Name() || got.Mode() != want.Mode() || got.Size() != want.Size() ||
+			!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
+			t.Errorf("%s: lstat %v %v %d %v, want %v %v %d %v", n, got.Name(), got.Mode(), got.Size(), got.ModTime(),
+				want.Name(), want.Mode(), want.Size(), want.ModTime())
+		}
+	}
+	for _, n := range []string{"a/f", "b/f", "a/link", "a/f"} {
+		want, _ := os.ReadFile(filepath.Join(dir, n))
+		f, err := h.open(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: read %q (%v), want %q", n, got, err, want)
+		}
+	}
+	if _, err := h.open(filepath.Join(dir, "missing")); err == nil {
+		t.Error("opening a missing file succeeded")
+	}
+}
