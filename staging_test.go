@@ -170,3 +170,31 @@ func TestNewDirectoryRace(t *testing.T) {
 	}
 	assertNoTemp(t, inbox)
 }
+
+// TestNewDirectoryUnannouncedParents: inside a new directory, entries
+// whose parents were never announced still land (PROTOCOL.md: missing
+// parents are made), and nothing is made outside the staging directory
+// before the end.
+func TestNewDirectoryUnannouncedParents(t *testing.T) {
+	t.Parallel()
+	inbox := t.TempDir()
+	r := startReceiver(t, inbox, "--no-sync")
+	f := randomBytes(t, 1000)
+	c := openStream(t, r.addr, dirFrame("new"), rawFileFrame("new/x/y/f", f), dirFrame("new/p/q"))
+	waitStaged(t, inbox, "x/y/f", f)
+	if ents, _ := os.ReadDir(inbox); len(ents) != 1 {
+		t.Fatalf("inbox holds %d entries mid-stream, want only the staging directory", len(ents))
+	}
+	o := finishStream(t, c, 3)
+	want := map[uint64]protocol.Code{0: protocol.CodeOK, 1: protocol.CodeOK, 2: protocol.CodeOK}
+	if got := byIndex(o); !maps.Equal(got, want) {
+		t.Fatalf("outcome %v, want %v", o, want)
+	}
+	if got, err := os.ReadFile(filepath.Join(inbox, "new/x/y/f")); err != nil || !bytes.Equal(got, f) {
+		t.Errorf("new/x/y/f: wrong content or missing (%v)", err)
+	}
+	if fi, err := os.Stat(filepath.Join(inbox, "new/p/q")); err != nil || !fi.IsDir() {
+		t.Errorf("new/p/q: not a directory (%v)", err)
+	}
+	assertNoTemp(t, inbox)
+}

@@ -160,22 +160,30 @@ func (c *committer) commitBatch(batch []*item) {
 		c.syncDisk()
 	}
 	verdicts := make([]protocol.Verdict, 0, len(batch))
+	placed := false // something was put in place that must be durable before its verdict
 	for _, it := range batch {
 		if !it.decided {
 			c.commitItem(it)
 		}
 		if it.staged && it.verdict.Code.Success() {
 			c.staged = append(c.staged, stagedOf(it))
+			c.logReceived(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took)
 			continue
 		}
+		placed = placed || it.verdict.Code.Success()
 		verdicts = append(verdicts, it.verdict)
 	}
-	if sync {
+	// The first sync also writes out staged files as the transfer goes;
+	// the second one is for the renames and directories of this batch.
+	if sync && placed {
 		c.syncDisk()
 	}
 	for _, it := range batch {
 		if !it.staged || !it.verdict.Code.Success() {
-			c.record(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took, it.verdict)
+			if it.verdict.Code == protocol.CodeOK {
+				c.logReceived(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took)
+			}
+			c.count(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.verdict)
 		}
 	}
 	c.ss.replies.verdicts(verdicts) // a broken connection is noticed by the reader
@@ -190,15 +198,21 @@ func (c *committer) syncDisk() {
 	c.ss.conn.Touch()
 }
 
-// record logs an entry's verdict and counts it in the summary; took is
-// how long its body took to arrive.
-func (c *committer) record(kind protocol.Kind, name string, size int64, took time.Duration, v protocol.Verdict) {
+// logReceived logs a file that is verified and (or, in a staging
+// directory, will be at the end) in place; took is how long its body took.
+func (c *committer) logReceived(kind protocol.Kind, name string, size int64, took time.Duration) {
+	if kind == protocol.KindFile {
+		c.ss.log.Info("received", "name", name, "size", size, "MB/s", mbps(size, took.Seconds()))
+	}
+}
+
+// count counts an entry's verdict in the summary, and logs a refusal.
+func (c *committer) count(kind protocol.Kind, name string, size int64, v protocol.Verdict) {
 	c.sum.Entries++
 	if v.Code.Success() {
 		c.sum.Committed++
 		if kind == protocol.KindFile && v.Code == protocol.CodeOK {
 			c.sum.Bytes += uint64(size)
-			c.ss.log.Info("received", "name", name, "size", size, "MB/s", mbps(size, took.Seconds()))
 		}
 		return
 	}

@@ -58,9 +58,11 @@ func (ss *session) makeDir(it *item) {
 	switch {
 	case err == nil:
 		ss.markFresh(name)
-	case errors.Is(err, fs.ErrNotExist) && !inside:
+	case errors.Is(err, fs.ErrNotExist): // parents not announced: made too
 		var created []string
-		created, err = mkdirs(root, name)
+		if created, err = mkdirs(root, phys); err == nil && inside {
+			created = []string{name}
+		}
 		ss.markFresh(created...)
 	case errors.Is(err, fs.ErrExist):
 		err = root.MkdirAll(phys, 0o755) // fine if it is a directory

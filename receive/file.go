@@ -103,9 +103,12 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 // file in it.
 func (ss *session) createTemp(it *item) (tempFile, error) {
 	sub, err := ss.dirs.open(it.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if it.created, err = mkdirs(ss.s.root, it.dir); err == nil {
-			ss.markFresh(it.created...)
+	if errors.Is(err, fs.ErrNotExist) { // parents not announced: made here
+		phys, inside := ss.stage.phys(it.dir)
+		if it.created, err = mkdirs(ss.s.root, phys); err == nil {
+			if !inside {
+				ss.markFresh(it.created...)
+			}
 			sub, err = ss.dirs.open(it.dir)
 		}
 	}

@@ -2,10 +2,13 @@ package receive
 
 import (
 	"errors"
+	"io"
 	"io/fs"
+	"os"
 	"path"
 	"sync"
-	"time"
+
+	"github.com/zeebo/blake3"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -83,21 +86,18 @@ func (ss *session) stageDir(name string) bool {
 }
 
 // staged is an entry inside a staging directory, verified and written,
-// waiting for its directory to be published. It is kept small: a tree
-// may hold hundreds of thousands.
+// waiting for its directory to be published. It is kept small (what else
+// a rare merge needs is read back from the staged copy): a tree may hold
+// hundreds of thousands.
 type staged struct {
 	index uint64
-	kind  protocol.Kind
-	name  string
 	size  int64
-	took  time.Duration
-	sum   [protocol.HashSize]byte
-	link  string
+	name  string
+	kind  protocol.Kind
 }
 
 func stagedOf(it *item) staged {
-	return staged{index: it.index, kind: it.hdr.Kind, name: it.hdr.Name, size: it.hdr.Size,
-		took: it.took, sum: it.sum, link: it.hdr.Linkname}
+	return staged{index: it.index, size: it.hdr.Size, name: it.hdr.Name, kind: it.hdr.Kind}
 }
 
 // publish moves every staging directory into place and sends the verdicts
@@ -139,7 +139,7 @@ func (c *committer) publish() {
 		c.syncDisk()
 	}
 	for i, e := range c.staged {
-		c.record(e.kind, e.name, e.size, e.took, verdicts[i])
+		c.count(e.kind, e.name, e.size, verdicts[i])
 	}
 	c.ss.replies.verdicts(verdicts)
 	c.staged = nil
@@ -186,10 +186,30 @@ func (c *committer) mergeEntry(e *staged, why error) (protocol.Code, string) {
 	case !errors.Is(err, fs.ErrExist):
 		return protocol.CodeIO, cleanErr(err)
 	case e.kind == protocol.KindSymlink:
-		if old, rerr := root.Readlink(e.name); rerr == nil && old == e.link {
+		mine, merr := root.Readlink(from)
+		if old, rerr := root.Readlink(e.name); merr == nil && rerr == nil && old == mine {
 			return protocol.CodeUnchanged, ""
 		}
 		return protocol.CodeExists, "exists"
 	}
-	return c.ss.sameAsExisting(e.name, e.sum)
+	sum, err := hashFile(root, from)
+	if err != nil {
+		return protocol.CodeIO, cleanErr(err)
+	}
+	return c.ss.sameAsExisting(e.name, sum)
+}
+
+// hashFile returns the BLAKE3 of the file name.
+func hashFile(root *os.Root, name string) (sum [protocol.HashSize]byte, err error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := blake3.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, err
+	}
+	h.Sum(sum[:0])
+	return sum, nil
 }
