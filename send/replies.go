@@ -63,7 +63,7 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 // collect fills res from the verdicts of the sent entries.
 func collect(res *Result, s *sent, vs *verdicts) {
 	for i, li := range s.wire {
-		name := s.w.list[li].name
+		name := s.w.at(int(li)).name
 		v, ok := vs.get(i)
 		switch {
 		case s.local[i] != nil:

@@ -89,9 +89,16 @@ type walker struct {
 
 	mu    sync.Mutex
 	more  *sync.Cond // signalled when the list grows or is final
-	list  []entry
+	list  [][]entry  // blocks of entryBlock entries: growing never copies
+	n     int        // entries in the list
 	final bool
 }
+
+// entryBlock is how many entries a block of the list holds.
+const entryBlock = 4096
+
+// at returns the i-th listed entry (i < n).
+func (w *walker) at(i int) *entry { return &w.list[i/entryBlock][i%entryBlock] }
 
 func newWalker(roots []root, warn func(string)) *walker {
 	w := &walker{roots: roots, warn: warn, stop: make(chan struct{}), done: make(chan struct{})}
@@ -104,13 +111,13 @@ func newWalker(roots []root, warn func(string)) *walker {
 func (w *walker) entry(i int) (*entry, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for i >= len(w.list) && !w.final {
+	for i >= w.n && !w.final {
 		w.more.Wait()
 	}
-	if i >= len(w.list) {
+	if i >= w.n {
 		return nil, false
 	}
-	return &w.list[i], true
+	return w.at(i), true
 }
 
 // run walks every root, then marks the list final.
@@ -158,7 +165,12 @@ func (w *walker) run() {
 // emit lists e.
 func (w *walker) emit(e entry) {
 	w.mu.Lock()
-	w.list = append(w.list, e)
+	if w.n%entryBlock == 0 {
+		w.list = append(w.list, make([]entry, 0, entryBlock))
+	}
+	last := &w.list[len(w.list)-1]
+	*last = append(*last, e)
+	w.n++
 	w.mu.Unlock()
 	w.more.Signal()
 }

@@ -2,6 +2,7 @@ package send
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,8 +66,8 @@ func TestWalker(t *testing.T) {
 	w := newWalker(roots, func(m string) { warnings = append(warnings, m) })
 	w.run()
 	var got []string
-	for i := range w.list {
-		e := &w.list[i]
+	for i := range w.n {
+		e := w.at(i)
 		s := e.kind.String() + " " + e.name
 		if e.kind == protocol.KindSymlink {
 			s += " -> " + e.link
@@ -88,5 +89,40 @@ func TestWalker(t *testing.T) {
 	}
 	if len(warnings) != 2 || !strings.Contains(strings.Join(warnings, "\n"), `"/etc"`) {
 		t.Errorf("warnings %q, want two (out, abs-out)", warnings)
+	}
+}
+
+// TestWalkerListBlocks checks the list across block boundaries, read by
+// index while it grows, as the streamer reads it.
+func TestWalkerListBlocks(t *testing.T) {
+	w := newWalker(nil, func(string) {})
+	const n = 3*entryBlock + 5
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			e, ok := w.entry(i)
+			if !ok {
+				if i != n {
+					t.Errorf("list ended at %d entries, want %d", i, n)
+				}
+				return
+			}
+			if want := fmt.Sprint(i); e.name != want {
+				t.Errorf("entry %d is %q", i, e.name)
+				return
+			}
+		}
+	}()
+	for i := range n {
+		w.emit(entry{name: fmt.Sprint(i)})
+	}
+	w.mu.Lock()
+	w.final = true
+	w.mu.Unlock()
+	w.more.Broadcast()
+	<-done
+	if p := w.at(entryBlock - 1); p.name != fmt.Sprint(entryBlock-1) {
+		t.Errorf("at(%d) = %q", entryBlock-1, p.name)
 	}
 }
