@@ -81,6 +81,18 @@ func finishStream(t *testing.T, c net.Conn, entries uint64) rawOutcome {
 	return readOutcome(c)
 }
 
+// assertFiles checks that each file under inbox has its content and that
+// no temp file or staging directory is left.
+func assertFiles(t *testing.T, inbox string, files map[string][]byte) {
+	t.Helper()
+	for name, content := range files {
+		if got, err := os.ReadFile(filepath.Join(inbox, name)); err != nil || !bytes.Equal(got, content) {
+			t.Errorf("%s: wrong content or missing (%v)", name, err)
+		}
+	}
+	assertNoTemp(t, inbox)
+}
+
 // byIndex maps verdicts to their entry index.
 func byIndex(o rawOutcome) map[uint64]protocol.Code {
 	m := make(map[uint64]protocol.Code)
@@ -108,12 +120,7 @@ func TestNewDirectoryAppearsWhole(t *testing.T) {
 	if got := byIndex(o); !maps.Equal(got, want) || o.summary == nil || o.summary.Committed != 4 {
 		t.Fatalf("outcome %v, want four OK verdicts and a summary", o)
 	}
-	for name, content := range map[string][]byte{"new/a": a, "new/sub/b": b} {
-		if got, err := os.ReadFile(filepath.Join(inbox, name)); err != nil || !bytes.Equal(got, content) {
-			t.Errorf("%s: wrong content or missing (%v)", name, err)
-		}
-	}
-	assertNoTemp(t, inbox)
+	assertFiles(t, inbox, map[string][]byte{"new/a": a, "new/sub/b": b})
 }
 
 // TestNewDirectoryKeptOnBrokenConnection: when the sender vanishes
@@ -163,12 +170,7 @@ func TestNewDirectoryRace(t *testing.T) {
 	if got := byIndex(o); !maps.Equal(got, want) || o.summary == nil || o.summary.Failed != 1 {
 		t.Fatalf("outcome %v, want verdicts %v and one failure", o, want)
 	}
-	for name, content := range map[string][]byte{"same": same, "diff": theirs, "onlyA": only, "onlyB": []byte("b")} {
-		if got, err := os.ReadFile(filepath.Join(inbox, "d", name)); err != nil || !bytes.Equal(got, content) {
-			t.Errorf("d/%s: wrong content or missing (%v)", name, err)
-		}
-	}
-	assertNoTemp(t, inbox)
+	assertFiles(t, inbox, map[string][]byte{"d/same": same, "d/diff": theirs, "d/onlyA": only, "d/onlyB": []byte("b")})
 }
 
 // TestNewDirectoryUnannouncedParents: inside a new directory, entries
@@ -190,9 +192,7 @@ func TestNewDirectoryUnannouncedParents(t *testing.T) {
 	if got := byIndex(o); !maps.Equal(got, want) {
 		t.Fatalf("outcome %v, want %v", o, want)
 	}
-	if got, err := os.ReadFile(filepath.Join(inbox, "new/x/y/f")); err != nil || !bytes.Equal(got, f) {
-		t.Errorf("new/x/y/f: wrong content or missing (%v)", err)
-	}
+	assertFiles(t, inbox, map[string][]byte{"new/x/y/f": f})
 	if fi, err := os.Stat(filepath.Join(inbox, "new/p/q")); err != nil || !fi.IsDir() {
 		t.Errorf("new/p/q: not a directory (%v)", err)
 	}

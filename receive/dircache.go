@@ -16,7 +16,8 @@ const dirCacheSize = 32
 // calls (see dir_linux.go).
 type dir struct {
 	*os.Root
-	sys sysDir
+	sys    sysDir
+	staged bool // inside a staging directory (see stage.go)
 }
 
 // linkNoReplace moves tmp to name unless name exists (then the error
@@ -64,10 +65,11 @@ func (c *dirCache) open(name string) (*dir, error) {
 	if d, ok := c.m[name]; ok {
 		return d, nil
 	}
-	r := c.root
+	r, staged := c.root, false
 	if name != "." {
 		var err error
-		phys, _ := c.stage.phys(name)
+		var phys string
+		phys, staged = c.stage.phys(name)
 		if r, err = c.root.OpenRoot(phys); err != nil {
 			return nil, err
 		}
@@ -82,7 +84,7 @@ func (c *dirCache) open(name string) (*dir, error) {
 	if len(c.m) >= dirCacheSize {
 		c.close()
 	}
-	d := &dir{Root: r, sys: sys}
+	d := &dir{Root: r, sys: sys, staged: staged}
 	c.m[name] = d
 	return d, nil
 }

@@ -115,7 +115,7 @@ func (ss *session) createTemp(it *item) (tempFile, error) {
 	if err == nil {
 		perm := fs.FileMode(it.hdr.Mode) & fs.ModePerm
 		base := path.Base(it.hdr.Name)
-		if _, staged := ss.stage.phys(it.dir); staged && !isTempName(base) {
+		if sub.staged {
 			// Nobody else sees this directory: the file goes straight
 			// to its name (unless a second entry of the same name
 			// comes, which then takes the usual way).
