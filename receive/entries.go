@@ -43,7 +43,7 @@ func (c *committer) commitFile(it *item) {
 func (ss *session) makeDir(it *item) {
 	root, name := ss.s.root, it.hdr.Name
 	if hasTempName(name) {
-		it.decide(protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", name))
+		it.decide(protocol.CodeBadName, reservedMsg(name))
 		return
 	}
 	phys, inside := ss.stage.phys(name)
@@ -105,7 +105,7 @@ func (c *committer) commitSymlink(it *item) {
 	root := c.ss.s.root
 	name, target := it.hdr.Name, it.hdr.Linkname
 	if hasTempName(name) {
-		it.decide(protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", name))
+		it.decide(protocol.CodeBadName, reservedMsg(name))
 		return
 	}
 	// In a staging directory the link is made there, at the same depth,
@@ -211,6 +211,11 @@ func hasTempName(name string) bool {
 		}
 	}
 	return false
+}
+
+// reservedMsg says why a name of the temp form is refused.
+func reservedMsg(name string) string {
+	return fmt.Sprintf("name %q is reserved for the receiver's temp files", name)
 }
 
 func isTempName(name string) bool {

@@ -53,10 +53,10 @@ type tempFile interface {
 }
 
 // receiveFile handles one file entry: it decides whether the file can be
-// taken, writes its body to a temp file in the file's directory (in a
-// staging directory: to the file itself, see stage.go) (or only
-// hashes it when an existing file may be identical) and hands the outcome to
-// the committer. A returned error means the stream is broken; a refusal
+// taken, writes its body to a temp file in the file's directory (or, in a
+// staging directory, under its own name: see stage.go; or only hashes it
+// when an existing file may be identical) and hands the outcome to the
+// committer. A returned error means the stream is broken; a refusal
 // only becomes a verdict.
 func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 	h := it.hdr
@@ -152,7 +152,7 @@ func (ss *session) admit(h *protocol.Header, dir string) (code protocol.Code, ms
 		return protocol.CodeBadName, fmt.Sprintf("name %q is not a local path on the receiver", h.Name), false
 	}
 	if hasTempName(h.Name) {
-		return protocol.CodeBadName, fmt.Sprintf("name %q is reserved for the receiver's temp files", h.Name), false
+		return protocol.CodeBadName, reservedMsg(h.Name), false
 	}
 	if limit := ss.s.opts.MaxSize; limit > 0 && h.Size > limit {
 		return protocol.CodeTooLarge, fmt.Sprintf("%d bytes is over the limit of %d", h.Size, limit), false

@@ -35,29 +35,33 @@ type staging struct {
 // phys returns where the entry with the logical name lives while the
 // connection lasts, and whether that is inside a staging directory.
 func (st *staging) phys(name string) (string, bool) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if len(st.dirs) == 0 {
+	top, tmp := st.find(name)
+	if top == "" {
 		return name, false
 	}
-	for d := name; d != "." && d != "/"; d = path.Dir(d) {
-		if tmp, ok := st.dirs[d]; ok {
-			return path.Join(path.Dir(d), tmp, name[len(d):]), true
-		}
-	}
-	return name, false
+	return path.Join(path.Dir(top), tmp, name[len(top):]), true
 }
 
 // top returns the staged directory that holds name ("" if none).
 func (st *staging) top(name string) string {
+	top, _ := st.find(name)
+	return top
+}
+
+// find returns the staged directory that holds name and its temp name
+// ("" if none).
+func (st *staging) find(name string) (top, tmp string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if len(st.dirs) == 0 {
+		return "", ""
+	}
 	for d := name; d != "." && d != "/"; d = path.Dir(d) {
-		if _, ok := st.dirs[d]; ok {
-			return d
+		if tmp, ok := st.dirs[d]; ok {
+			return d, tmp
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (st *staging) add(name, tmp string) {
