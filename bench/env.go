@@ -70,15 +70,15 @@ func (h *harness) wantTmpfsTarget() bool {
 	return slices.Contains(h.cfg.targets, "tmpfs") || slices.Contains(h.cfg.workloads, "netns")
 }
 
-// setupTargets mounts a tmpfs and makes a directory on a disk filesystem.
-func (h *harness) setupTargets() error {
+// setupTargets mounts a tmpfs and makes the disk target.
+func (h *harness) setupTargets(ctx context.Context) error {
 	if h.wantTmpfsTarget() {
 		if err := h.setupTmpfs(); err != nil {
 			return err
 		}
 	}
 	if slices.Contains(h.cfg.targets, "disk") {
-		return h.setupDisk()
+		return h.setupDisk(ctx)
 	}
 	return nil
 }
@@ -168,33 +168,6 @@ func shmDir(need int64) (string, error) {
 		return "", errors.New("/dev/shm is not a tmpfs with enough room")
 	}
 	return os.MkdirTemp("/dev/shm", "ft-bench-")
-}
-
-func (h *harness) setupDisk() error {
-	dir := filepath.Join(h.work, "disk")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return err
-	}
-	if st.Type == tmpfsMagic { // $TMPDIR is in memory: use the root filesystem
-		var err error
-		if dir, err = os.MkdirTemp("/var/tmp", "ft-bench-"); err != nil {
-			return err
-		}
-		h.stateFile("rmtree", dir)
-		h.onCleanup(func() error { return os.RemoveAll(dir) })
-		if err := syscall.Statfs(dir, &st); err != nil {
-			return err
-		}
-	}
-	if free := int64(st.Bavail) * st.Bsize; free < h.need()+1<<30 {
-		return h.skip("disk target: %d MiB free in %s", free>>20, dir)
-	}
-	h.targets["disk"], h.fsTypes["disk"] = dir, fsTypeOf(dir)
-	return nil
 }
 
 // memAvailable is MemAvailable from /proc/meminfo, in bytes.

@@ -144,7 +144,7 @@ func (h *harness) prepare(ctx context.Context) error {
 	if err := h.generate(ctx); err != nil {
 		return err
 	}
-	if err := h.setupTargets(); err != nil {
+	if err := h.setupTargets(ctx); err != nil {
 		return err
 	}
 	h.nets["loopback"] = &netEnv{Name: "loopback", Addr: "127.0.0.1"}
