@@ -14,7 +14,11 @@ import (
 )
 
 const (
-	bufSize     = 1 << 20 // socket write buffer and file read chunk
+	readSize = 1 << 20 // file read chunk
+	// bufSize is the socket write buffer. bufio.Writer copies any write
+	// that is not bigger than its room; a smaller buffer than the read
+	// chunk makes file chunks go to the socket directly, not through it.
+	bufSize     = 256 << 10
 	replyGrace  = 5 * time.Second
 	walkWait    = 200 * time.Millisecond // for the walk's totals before streaming
 	dialNetwork = "tcp"
@@ -121,7 +125,7 @@ type sent struct {
 // progress about the totals once the walk is over.
 func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
-	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, bufSize), prog: prog, dirs: newDirHandle()}
+	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: newDirHandle()}
 	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
 	started := prog == nil
