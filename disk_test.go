@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -81,6 +82,53 @@ func TestDiskFullMidFile(t *testing.T) {
 	assertNoPartial(t, r)
 	waitLog(t, r, 0, `code="no space"`)
 	sendOneFile(t, r) // the failed file's space is free again: a small file fits
+}
+
+// TestDiskFullSmallFiles: many small files (read whole, then written by the
+// receiver's second goroutine) into a disk that fills part way, into an
+// existing directory and into a new one. Every file either lands whole or
+// gets a "no space" verdict; nothing partial or temporary stays; the
+// sender exits with the refusal code; freed space serves the next send.
+func TestDiskFullSmallFiles(t *testing.T) {
+	t.Parallel()
+	_, inbox := smallDisk(t, "size=2m")
+	must(t, os.Mkdir(filepath.Join(inbox, "old"), 0o755))
+	src := t.TempDir()
+	want := map[string][]byte{}
+	for _, d := range []string{"old", "new"} {
+		for i := range 150 {
+			name := fmt.Sprintf("%s/f%03d.bin", d, i)
+			want[name] = randomBytes(t, 8<<10+i)
+			writeFile(t, filepath.Join(src, name), want[name], 0o644)
+		}
+	}
+	r := startReceiver(t, inbox)
+	res := ftIn(t, src, "send", "-q", r.addr, "old", "new")
+	if res.code != exitRefused || !strings.Contains(res.stderr, "no space") {
+		t.Errorf("exit %d, want %d with \"no space\"; stderr %q", res.code, exitRefused, res.stderr)
+	}
+	landed := 0
+	for name, body := range want {
+		got, err := os.ReadFile(filepath.Join(inbox, name))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			t.Errorf("%s: %v", name, err)
+		case !bytes.Equal(got, body):
+			t.Errorf("%s landed with %d bytes that differ from the source's %d", name, len(got), len(body))
+		default:
+			landed++
+		}
+	}
+	if landed == 0 || landed == len(want) {
+		t.Errorf("%d of %d files landed: the disk should have filled part way", landed, len(want))
+	}
+	if left := tempFiles(inbox); len(left) != 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+	t.Logf("%d of %d files landed; sender: %.200s", landed, len(want), res.stderr)
+	must(t, os.RemoveAll(filepath.Join(inbox, "new")))
+	sendOneFile(t, r)
 }
 
 // TestOutOfInodes: with no inode left the file fails with "no space", and
