@@ -84,9 +84,8 @@ func TestDiskFullMidFile(t *testing.T) {
 	sendOneFile(t, r) // the failed file's space is free again: a small file fits
 }
 
-// TestDiskFullSmallFiles: many small files (read whole, then written by the
-// receiver's second goroutine) into a disk that fills part way, into an
-// existing directory and into a new one. Every file either lands whole or
+// TestDiskFullSmallFiles: many small files into a disk that fills part
+// way, into an existing directory and into a new (staged) one. Every file either lands whole or
 // gets a "no space" verdict; nothing partial or temporary stays; the
 // sender exits with the refusal code; freed space serves the next send.
 func TestDiskFullSmallFiles(t *testing.T) {

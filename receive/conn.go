@@ -105,7 +105,6 @@ type session struct {
 	log     *slog.Logger
 	replies *replies
 	commit  *committer
-	writes  *writer            // small files (see writer.go)
 	dirs    *dirCache          // the reading goroutine's directory handles
 	space   spaceCheck         // free space of the inbox
 	dirAttr []*protocol.Header // directories whose mode and time are set at the end
@@ -144,9 +143,7 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	// Allocated only now: a connection in its handshake costs little.
 	br := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(ss)
-	ss.writes = newWriter(ss)
 	err = ss.readEntries(protocol.NewReader(br))
-	ss.writes.wait()
 	sum := ss.commit.finish()
 	ss.finishDirs()
 	if err == nil {

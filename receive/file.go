@@ -26,8 +26,6 @@ const (
 	tempSuffix = ".part"
 )
 
-const checksumMsg = "content does not match its BLAKE3 hash"
-
 var bufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
 // tempName returns a new random temp file name.
@@ -77,9 +75,6 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		ss.commit.add(it)
 		return discard(pr)
 	}
-	if h.Size <= smallFile && len(it.created) == 0 {
-		return ss.receiveSmall(pr, it, f)
-	}
 	werr, rerr := copyBody(f, pr)
 	if werr == nil && rerr == nil {
 		werr = f.finish(h.ModTime, needFileSync && !ss.s.opts.NoSync)
@@ -93,7 +88,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		return rerr
 	case rerr != nil:
 		ss.dropTemp(it)
-		it.decide(protocol.CodeChecksum, checksumMsg)
+		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
 	case werr != nil:
 		ss.dropTemp(it)
 		it.decide(localCode(werr), cleanErr(werr))
@@ -194,7 +189,7 @@ func (ss *session) compareExisting(pr *protocol.Reader, it *item) error {
 	_, err := io.Copy(io.Discard, onlyReader{pr})
 	switch {
 	case errors.Is(err, protocol.ErrChecksum):
-		it.decide(protocol.CodeChecksum, checksumMsg)
+		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
 	case err != nil:
 		return err
 	default:
