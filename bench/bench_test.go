@@ -116,6 +116,32 @@ func checkSetup(t *testing.T, md string, rep jsonReport) {
 			t.Errorf("%s lacks %q", md, want)
 		}
 	}
+	checkDiskTarget(t, md, string(text))
+}
+
+// checkDiskTarget checks that the report says what the disk target was: a
+// fresh ext4 wherever root, mkfs.ext4 and losetup allow one, and otherwise
+// the disk's own filesystem with the reason.
+func checkDiskTarget(t *testing.T, md, text string) {
+	t.Helper()
+	_, line, ok := strings.Cut(text, "- target disk: ")
+	if !ok {
+		t.Errorf("%s does not say what the disk target was", md)
+		return
+	}
+	line, _, _ = strings.Cut(line, "\n")
+	fresh := strings.HasPrefix(line, "ext4, made for this run")
+	_, errMkfs := exec.LookPath("mkfs.ext4")
+	_, errLosetup := exec.LookPath("losetup")
+	_, errLoop := os.Stat("/dev/loop-control")
+	canLoop := os.Geteuid() == 0 && errMkfs == nil && errLosetup == nil && errLoop == nil
+	switch {
+	case !fresh && !strings.Contains(line, "(the disk's own filesystem: "):
+		t.Errorf("disk target %q: neither a fresh ext4 nor a reason", line)
+	case !fresh && canLoop:
+		t.Errorf("disk target %q: root with mkfs.ext4 and losetup, but no fresh ext4", line)
+	}
+	t.Logf("disk target: %s", line)
 }
 
 func TestGeneratorIsDeterministic(t *testing.T) {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +67,18 @@ func (h *harness) loopExt4(ctx context.Context, parent string, size int64) (stri
 	}
 	img, mnt := filepath.Join(parent, "ext4.img"), filepath.Join(parent, "mnt")
 	h.stateFile("rmtree", img)
-	h.onCleanup(func() error { return os.Remove(img) })
+	h.onCleanup(func() error {
+		if err := os.Remove(img); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+	ok := false
+	defer func() {
+		if !ok { // the target falls back to parent: leave nothing in it
+			os.Remove(img)
+		}
+	}()
 	f, err := os.Create(img)
 	if err == nil {
 		err = f.Truncate(size)
@@ -100,5 +113,6 @@ func (h *harness) loopExt4(ctx context.Context, parent string, size int64) (stri
 		os.Remove(st)
 		return nil
 	})
+	ok = true
 	return mnt, nil
 }
