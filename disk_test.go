@@ -85,9 +85,10 @@ func TestDiskFullMidFile(t *testing.T) {
 }
 
 // TestDiskFullSmallFiles: many small files into a disk that fills part
-// way, into an existing directory and into a new (staged) one. Every file either lands whole or
-// gets a "no space" verdict; nothing partial or temporary stays; the
-// sender exits with the refusal code; freed space serves the next send.
+// way, into an existing directory and into a new (staged) one. Every file
+// either lands whole or gets a "no space" verdict; nothing partial or
+// temporary stays; the sender exits with the refusal code; freed space
+// serves the next send.
 func TestDiskFullSmallFiles(t *testing.T) {
 	t.Parallel()
 	_, inbox := smallDisk(t, "size=2m")

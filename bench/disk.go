@@ -63,7 +63,7 @@ func (h *harness) setupDisk(ctx context.Context) error {
 // at cleanup; the loop device detaches itself when unmounted.
 func (h *harness) loopExt4(ctx context.Context, parent string, size int64) (string, error) {
 	if os.Geteuid() != 0 {
-		return "", fmt.Errorf("not root")
+		return "", errors.New("not root")
 	}
 	img, mnt := filepath.Join(parent, "ext4.img"), filepath.Join(parent, "mnt")
 	h.stateFile("rmtree", img)
