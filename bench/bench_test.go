@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,8 +80,17 @@ func checkQuickReport(t *testing.T, out string) {
 		t.Fatal(err)
 	}
 	checkSetup(t, mds[0], rep)
+	_, err = os.Stat("/usr/bin/time")
+	timed := err == nil // GNU time measures each end; without it the report says so
 	ran := map[string]int{}
+	var ftCPU float64
 	for _, r := range rep.Runs {
+		if r.OK && r.Tool == "ft" && timed {
+			ftCPU += r.SendCPU + r.RecvCPU
+			if r.SendRSS == 0 || r.RecvRSS == 0 {
+				t.Errorf("ft on %s: no peak RSS of an end (%d, %d KiB)", r.Case, r.SendRSS, r.RecvRSS)
+			}
+		}
 		if r.OK {
 			ran[r.Tool]++
 		} else if r.Tool == "ft" || strings.HasPrefix(r.Tool, "raw") {
@@ -91,6 +101,12 @@ func checkQuickReport(t *testing.T, out string) {
 		if ran[tool] == 0 {
 			t.Errorf("no good run of %s", tool)
 		}
+	}
+	if timed && ftCPU == 0 {
+		t.Errorf("no CPU time recorded for ft's %d good runs", ran["ft"])
+	}
+	if md, _ := os.ReadFile(mds[0]); !bytes.Contains(md, []byte("| cores busy |")) {
+		t.Errorf("%s has no CPU columns", mds[0])
 	}
 }
 
@@ -257,5 +273,47 @@ func TestFtRevision(t *testing.T) {
 	}
 	if got := ftRevision(filepath.Join(t.TempDir(), "ft"), ""); got != "unknown" {
 		t.Errorf("missing binary: %q", got)
+	}
+}
+
+func TestParseUsage(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want usage
+	}{
+		{"11520 0.81 0.12\n", usage{rss: 11520, cpu: 0.93}},
+		{"Command exited with non-zero status 1\n2048 0.00 0.01\n", usage{rss: 2048, cpu: 0.01}},
+		{"", usage{}},
+		{"11520\n", usage{}},                            // the old format: RSS only
+		{"11520 x 0.1\n", usage{}},                      // malformed
+		{"-1 0.5 0.5\n", usage{}},                       // impossible
+		{"4096 1.50 2.25", usage{rss: 4096, cpu: 3.75}}, // no final newline
+	} {
+		got := parseUsage(tc.text)
+		if got.rss != tc.want.rss || math.Abs(got.cpu-tc.want.cpu) > 1e-9 {
+			t.Errorf("parseUsage(%q) = %+v, want %+v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestCPUCells(t *testing.T) {
+	for _, tc := range []struct {
+		s         cellStats
+		cpu, busy string
+	}{
+		{cellStats{Med: 1.0, SendCPU: 0.8, RecvCPU: 1.0}, "0.80 + 1.00", "1.80"},
+		{cellStats{Med: 2.0, SendCPU: 0.5}, "0.50 + –", "–"}, // a daemon's child
+		{cellStats{Med: 2.0}, "– + –", "–"},
+	} {
+		cpu, busy := cpuCells(&tc.s)
+		if cpu != tc.cpu || busy != tc.busy {
+			t.Errorf("cpuCells(%+v) = %q, %q; want %q, %q", tc.s, cpu, busy, tc.cpu, tc.busy)
+		}
+	}
+	if m := knownMedian([]float64{0.5, 0, 0.7}); m != 0 {
+		t.Errorf("a round without CPU time gave a median %v", m)
+	}
+	if m := knownMedian([]float64{0.5, 0.9, 0.7}); m != 0.7 {
+		t.Errorf("knownMedian = %v", m)
 	}
 }

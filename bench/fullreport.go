@@ -52,6 +52,7 @@ const method = `
 - × floor: the median over rounds of the tool's time divided by the raw Go pair's with BLAKE3 (` + "`raw-b3`" + `) in the same round and case. 1.00 is the floor; lower is faster.
 - MB/s is 10⁶ bytes of file content per second at the median time; files/s likewise.
 - RSS: peak resident set of the sending and the receiving process, the maximum over the rounds, in MiB, measured by GNU time (` + "`/usr/bin/time -f %M`" + `, wait4(2) rusage of a child it forks; it reads about 1 MiB for the smallest process); for a shell pipeline it is the largest process in it; "–" where the receiving end is a daemon's child.
+- CPU: user plus system seconds of the sending and the receiving process (with the processes they wait for: both sides of a shell pipeline), the median over the good runs, from the same GNU time (` + "`%U %S`" + `); "–" where an end is a daemon's child or a run did not report it. Cores busy is their sum over the median wall time: 2.00 means both ends kept a core each busy all along, so on this machine, with both ends on it, only less CPU work can be faster. Kernel work done in other threads (writeback, ksoftirqd) is not in it.
 - Peers: ` + "`nc`" + ` is netcat-openbsd (` + "`tar | nc`" + ` for trees), socat runs with ` + "`-b1048576`" + ` (` + "`tar | socat`" + ` for trees), rsync runs ` + "`rsync -a`" + ` against an rsync daemon on the receiving side, scp runs ` + "`scp -r`" + ` against a private sshd with default ciphers. The raw pair is ` + "`io.Copy`" + ` over one TCP connection with a header per file (bench/rawpair.go).
 - The veth case runs the sender and the receiver in two network namespaces joined by a veth pair shaped with ` + "`tc tbf rate 1gbit`" + ` on each end; its speed is shown as a share of the 1 Gbit/s link.
 `
@@ -59,8 +60,8 @@ const method = `
 func (r *report) caseTable(b *strings.Builder, c *runCase) {
 	what, into, mode := caseTitle(c)
 	fmt.Fprintf(b, "\n### %s into %s, %s\n\n", what, into, mode)
-	b.WriteString("| tool | median s | min–max s | MB/s | files/s | × floor | sender RSS MiB | receiver RSS MiB | runs ok |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| tool | median s | min–max s | MB/s | files/s | × floor | sender RSS MiB | receiver RSS MiB | CPU s send + recv | cores busy | runs ok |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range r.h.tools {
 		s := r.stats[c.Key()][t.key]
 		if s == nil {
@@ -71,16 +72,33 @@ func (r *report) caseTable(b *strings.Builder, c *runCase) {
 			ratio = fmt.Sprintf("%.2f", s.Ratio)
 		}
 		if s.N == 0 {
-			fmt.Fprintf(b, "| %s | – | – | – | – | – | %s | %s | 0/%d |\n", toolLabel(t.key), mib(s.SendRSS), mib(s.RecvRSS), s.Fail)
+			fmt.Fprintf(b, "| %s | – | – | – | – | – | %s | %s | – | – | 0/%d |\n", toolLabel(t.key), mib(s.SendRSS), mib(s.RecvRSS), s.Fail)
 			continue
 		}
 		speed := kilo(s.MBps)
 		if c.Net.RateBits > 0 {
 			speed += fmt.Sprintf(" (%.0f%% of link)", 100*s.MBps*8e6/c.Net.RateBits)
 		}
-		fmt.Fprintf(b, "| %s | %.3f | %.3f–%.3f | %s | %s | %s | %s | %s | %d/%d |\n", toolLabel(t.key), s.Med, s.Min, s.Max,
-			speed, kilo(s.FilesPS), ratio, mib(s.SendRSS), mib(s.RecvRSS), s.N, s.N+s.Fail)
+		cpu, busy := cpuCells(s)
+		fmt.Fprintf(b, "| %s | %.3f | %.3f–%.3f | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", toolLabel(t.key), s.Med, s.Min, s.Max,
+			speed, kilo(s.FilesPS), ratio, mib(s.SendRSS), mib(s.RecvRSS), cpu, busy, s.N, s.N+s.Fail)
 	}
+}
+
+// cpuCells formats the CPU seconds of both ends and how many cores they
+// kept busy over the median time.
+func cpuCells(s *cellStats) (cpu, busy string) {
+	sec := func(v float64) string {
+		if v == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", v)
+	}
+	cpu, busy = sec(s.SendCPU)+" + "+sec(s.RecvCPU), "–"
+	if s.SendCPU > 0 && s.RecvCPU > 0 && s.Med > 0 {
+		busy = fmt.Sprintf("%.2f", (s.SendCPU+s.RecvCPU)/s.Med)
+	}
+	return cpu, busy
 }
 
 func mib(kib int64) string {

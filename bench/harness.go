@@ -266,6 +266,8 @@ type record struct {
 	SyncSec float64 `json:",omitempty"`
 	SendRSS int64   // KiB, 0 if unknown
 	RecvRSS int64   // KiB, 0 if unknown
+	SendCPU float64 `json:",omitempty"` // user+system seconds, 0 if unknown
+	RecvCPU float64 `json:",omitempty"` // user+system seconds, 0 if unknown
 }
 
 // runOne times one transfer and checks what arrived.
@@ -292,7 +294,8 @@ func (h *harness) runOne(ctx context.Context, round int, c *runCase, t *tool) re
 		err = h.verify(c, t)
 	}
 	rec.Seconds = res.elapsed.Seconds() + rec.SyncSec
-	rec.SendRSS, rec.RecvRSS = res.sendRSS, res.recvRSS
+	rec.SendRSS, rec.RecvRSS = res.send.rss, res.recv.rss
+	rec.SendCPU, rec.RecvCPU = res.send.cpu, res.recv.cpu
 	rec.OK = err == nil
 	if err != nil {
 		rec.Err = oneLine(err.Error())

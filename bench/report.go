@@ -23,6 +23,7 @@ type cellStats struct {
 	MBps, FilesPS    float64 // at the median time
 	Ratio            float64 // median over rounds of time / floor's time; 0: n/a
 	SendRSS, RecvRSS int64   // KiB, peak over the rounds; 0: n/a
+	SendCPU, RecvCPU float64 // user+system seconds, median over the good runs; 0: n/a
 	Errs             []string
 }
 
@@ -56,7 +57,7 @@ func newReport(h *harness, recs []record, total time.Duration) *report {
 			floor[fmt.Sprint(rec.Case, "/", rec.Round)] = rec.Seconds
 		}
 	}
-	type acc struct{ times, ratios []float64 }
+	type acc struct{ times, ratios, sendCPU, recvCPU []float64 }
 	accs := map[[2]string]*acc{}
 	for _, rec := range recs {
 		if r.stats[rec.Case] == nil {
@@ -77,6 +78,7 @@ func newReport(h *harness, recs []record, total time.Duration) *report {
 		}
 		s.N++
 		a.times = append(a.times, rec.Seconds)
+		a.sendCPU, a.recvCPU = append(a.sendCPU, rec.SendCPU), append(a.recvCPU, rec.RecvCPU)
 		if f := floor[fmt.Sprint(rec.Case, "/", rec.Round)]; f > 0 {
 			a.ratios = append(a.ratios, rec.Seconds/f)
 		}
@@ -93,6 +95,7 @@ func newReport(h *harness, recs []record, total time.Duration) *report {
 			if len(a.ratios) > 0 {
 				s.Ratio = median(a.ratios)
 			}
+			s.SendCPU, s.RecvCPU = knownMedian(a.sendCPU), knownMedian(a.recvCPU)
 		}
 	}
 	return r
@@ -105,6 +108,14 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// knownMedian is the median of v, or 0 (unknown) if any value is unknown.
+func knownMedian(v []float64) float64 {
+	if len(v) == 0 || slices.Contains(v, 0) {
+		return 0
+	}
+	return median(v)
 }
 
 // mustFailures counts failed runs of ft and the raw pair, which must work.

@@ -25,10 +25,17 @@ type tool struct {
 }
 
 // result is one transfer's wall time, from the sender's start until both
-// ends exited, and the peak RSS of each end where it is a process of its own.
+// ends exited, and what each end used where it is a process of its own.
 type result struct {
-	elapsed          time.Duration
-	sendRSS, recvRSS int64
+	elapsed    time.Duration
+	send, recv usage
+}
+
+// usage is what GNU time saw of one end: its peak RSS in KiB and its CPU
+// time (user plus system) in seconds, with its children's; 0 if unknown.
+type usage struct {
+	rss int64
+	cpu float64
 }
 
 func toolDefs() []*tool {
@@ -97,7 +104,8 @@ func checkNc(h *harness) error {
 
 // transfer starts the receiver recv (nil for a daemon) in the case's
 // network, waits until ready says it listens, then times send until both
-// ends have exited. Each end runs under GNU time for its peak RSS: a child
+// ends have exited. Each end runs under GNU time for its peak RSS and its
+// CPU time. For the peak RSS it cannot be measured from here: a child
 // of this program would inherit this program's RSS as its ru_maxrss (Go
 // starts children with CLONE_VM, and exec keeps the old mm's high water),
 // while time forks from a small process.
@@ -133,7 +141,7 @@ func (h *harness) transfer(ctx context.Context, c *runCase, recv []string, out i
 		rerr = r.wait()
 	}
 	res.elapsed = time.Since(t0)
-	res.sendRSS, res.recvRSS = readRSS(sendRSS), readRSS(recvRSS)
+	res.send, res.recv = readUsage(sendRSS), readUsage(recvRSS)
 	if serr != nil {
 		return res, fmt.Errorf("sender: %w", serr)
 	}
@@ -143,26 +151,38 @@ func (h *harness) transfer(ctx context.Context, c *runCase, recv []string, out i
 	return res, nil
 }
 
-// timed wraps argv in GNU time, which writes its peak RSS in KiB to file.
+// timed wraps argv in GNU time, which writes the peak RSS in KiB and the
+// user and system CPU seconds of argv and its children to file.
 func (h *harness) timed(file string, argv []string) []string {
 	if h.timeBin == "" {
 		return argv
 	}
-	return append([]string{h.timeBin, "-q", "-f", "%M", "-o", file}, argv...)
+	return append([]string{h.timeBin, "-q", "-f", "%M %U %S", "-o", file}, argv...)
 }
 
-// readRSS reads what timed wrote; 0 if nothing.
-func readRSS(file string) int64 {
+// readUsage reads what timed wrote: the last line's three fields. A
+// missing file or a malformed line gives zeros (unknown).
+func readUsage(file string) usage {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0
+		return usage{}
 	}
-	fields := strings.Fields(string(data))
-	if len(fields) == 0 {
-		return 0
+	return parseUsage(string(data))
+}
+
+func parseUsage(text string) usage {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) != 3 {
+		return usage{}
 	}
-	kib, _ := strconv.ParseInt(fields[len(fields)-1], 10, 64)
-	return kib
+	kib, err1 := strconv.ParseInt(f[0], 10, 64)
+	user, err2 := strconv.ParseFloat(f[1], 64)
+	sys, err3 := strconv.ParseFloat(f[2], 64)
+	if err1 != nil || err2 != nil || err3 != nil || kib < 0 || user < 0 || sys < 0 {
+		return usage{}
+	}
+	return usage{rss: kib, cpu: user + sys}
 }
 
 func runFt(ctx context.Context, h *harness, c *runCase) (result, error) {
