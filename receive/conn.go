@@ -105,6 +105,8 @@ type session struct {
 	log     *slog.Logger
 	replies *replies
 	commit  *committer
+	writes  *writer            // small files (see writer.go)
+	in      *bufio.Reader      // from the sender
 	dirs    *dirCache          // the reading goroutine's directory handles
 	space   spaceCheck         // free space of the inbox
 	dirAttr []*protocol.Header // directories whose mode and time are set at the end
@@ -141,9 +143,11 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	}
 	defer func() { <-s.slots }()
 	// Allocated only now: a connection in its handshake costs little.
-	br := bufio.NewReaderSize(conn, readBufSize)
+	ss.in = bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(ss)
-	err = ss.readEntries(protocol.NewReader(br))
+	ss.writes = newWriter(ss)
+	err = ss.readEntries(protocol.NewReader(ss.in))
+	ss.writes.wait()
 	sum := ss.commit.finish()
 	ss.finishDirs()
 	if err == nil {
@@ -228,6 +232,9 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		}
 		if err != nil {
 			return err
+		}
+		if h.Kind != protocol.KindFile || h.Size > smallFile {
+			ss.writes.before(h.Name) // see writer.go
 		}
 		it := &item{index: index, hdr: h, start: time.Now(), dir: path.Dir(h.Name)}
 		switch h.Kind {

@@ -26,6 +26,8 @@ const (
 	tempSuffix = ".part"
 )
 
+const checksumMsg = "content does not match its BLAKE3 hash"
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
 // tempName returns a new random temp file name.
@@ -69,6 +71,11 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 	if compare {
 		return ss.compareExisting(pr, it)
 	}
+	if h.Size <= smallFile {
+		if _, err := ss.dirs.open(it.dir); err == nil { // else made below
+			return ss.receiveSmall(pr, it)
+		}
+	}
 	f, err := ss.createTemp(it)
 	if err != nil {
 		it.decide(localCode(err), "cannot create temp file: "+cleanErr(err))
@@ -88,7 +95,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		return rerr
 	case rerr != nil:
 		ss.dropTemp(it)
-		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
+		it.decide(protocol.CodeChecksum, checksumMsg)
 	case werr != nil:
 		ss.dropTemp(it)
 		it.decide(localCode(werr), cleanErr(werr))
@@ -113,27 +120,36 @@ func (ss *session) createTemp(it *item) (tempFile, error) {
 		}
 	}
 	if err == nil {
-		perm := fs.FileMode(it.hdr.Mode) & fs.ModePerm
-		base := path.Base(it.hdr.Name)
-		if sub.staged {
-			// Nobody else sees this directory: the file goes straight
-			// to its name (unless a second entry of the same name
-			// comes, which then takes the usual way).
-			if f, err := sub.create(base, perm); err == nil {
-				it.sub, it.tmp, it.staged = sub, base, true
-				return f, nil
-			}
-		}
-		it.tmp = tempName()
 		var f tempFile
-		if f, err = sub.create(it.tmp, perm); err == nil {
-			it.sub = sub
+		if f, err = createIn(sub, it); err == nil {
 			return f, nil
 		}
-		it.tmp = ""
 	}
 	rmdirs(ss.s.root, it.created)
 	return nil, err
+}
+
+// createIn creates the file of it in sub, its directory: under a temp
+// name, or in a staging directory under its own.
+func createIn(sub *dir, it *item) (tempFile, error) {
+	perm := fs.FileMode(it.hdr.Mode) & fs.ModePerm
+	if sub.staged {
+		// Nobody else sees this directory: the file goes straight to its
+		// name (unless a second entry of the same name comes, which then
+		// takes the usual way).
+		base := path.Base(it.hdr.Name)
+		if f, err := sub.create(base, perm); err == nil {
+			it.sub, it.tmp, it.staged = sub, base, true
+			return f, nil
+		}
+	}
+	tmp := tempName()
+	f, err := sub.create(tmp, perm)
+	if err != nil {
+		return nil, err
+	}
+	it.sub, it.tmp = sub, tmp
+	return f, nil
 }
 
 // dropTemp removes the temp file of a failed item and the directories made
@@ -189,7 +205,7 @@ func (ss *session) compareExisting(pr *protocol.Reader, it *item) error {
 	_, err := io.Copy(io.Discard, onlyReader{pr})
 	switch {
 	case errors.Is(err, protocol.ErrChecksum):
-		it.decide(protocol.CodeChecksum, "content does not match its BLAKE3 hash")
+		it.decide(protocol.CodeChecksum, checksumMsg)
 	case err != nil:
 		return err
 	default:
