@@ -1,7 +1,9 @@
 // Package receive implements the receiving side of ft: it listens, serves
 // each sender on its own goroutine, writes every file through an os.Root
 // into a hidden temp file, verifies it, and only then commits it under its
-// final name and tells the sender.
+// final name and tells the sender. A small file is verified in memory
+// first and then written on one of several lanes (writer.go); a new
+// directory is filled under a temp name and published whole (stage.go).
 package receive
 
 import (
