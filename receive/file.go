@@ -78,16 +78,15 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 	}
 	f, err := ss.createTemp(it)
 	if err != nil {
-		it.decide(localCode(err), "cannot create temp file: "+cleanErr(err))
+		it.decide(localCode(err), cannotCreate(err))
 		ss.commit.add(it)
 		return discard(pr)
 	}
 	werr, rerr := copyBody(f, pr)
-	if werr == nil && rerr == nil {
-		werr = f.finish(h.ModTime, needFileSync && !ss.s.opts.NoSync)
-	}
-	if cerr := f.Close(); werr == nil && cerr != nil {
-		werr = cerr
+	if rerr != nil {
+		f.Close() // dropped below
+	} else {
+		werr = ss.closeTemp(f, it, werr)
 	}
 	switch {
 	case rerr != nil && !errors.Is(rerr, protocol.ErrChecksum):
@@ -151,6 +150,23 @@ func createIn(sub *dir, it *item) (tempFile, error) {
 	it.sub, it.tmp = sub, tmp
 	return f, nil
 }
+
+// closeTemp gives a written temp file its mode and time (and syncs it
+// where that is needed) unless writing it failed with werr, and closes it;
+// it returns the first error.
+func (ss *session) closeTemp(f tempFile, it *item, werr error) error {
+	if werr == nil {
+		werr = f.finish(it.hdr.ModTime, needFileSync && !ss.s.opts.NoSync)
+	}
+	if cerr := f.Close(); werr == nil && cerr != nil {
+		werr = cerr
+	}
+	return werr
+}
+
+// cannotCreate is the verdict message for a temp file that could not be
+// created.
+func cannotCreate(err error) string { return "cannot create temp file: " + cleanErr(err) }
 
 // dropTemp removes the temp file of a failed item and the directories made
 // for it.

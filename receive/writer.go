@@ -264,20 +264,13 @@ func (w *writer) writeOut(l *lane, j writeJob) {
 		f, err = createIn(sub, it)
 	}
 	if err != nil {
-		it.decide(localCode(err), "cannot create temp file: "+cleanErr(err))
+		it.decide(localCode(err), cannotCreate(err))
 		ss.commit.add(it)
 		return
 	}
 	_, err = f.Write(j.body)
-	if err == nil {
-		err = f.finish(it.hdr.ModTime, needFileSync && !ss.s.opts.NoSync)
-	}
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		it.sub.Remove(it.tmp)
-		it.tmp, it.staged = "", false
+	if err = ss.closeTemp(f, it, err); err != nil {
+		ss.dropTemp(it) // it made no directories: they existed
 		it.decide(localCode(err), cleanErr(err))
 	}
 	ss.commit.add(it)
