@@ -105,8 +105,11 @@ func checkQuickReport(t *testing.T, out string) {
 	if timed && ftCPU == 0 {
 		t.Errorf("no CPU time recorded for ft's %d good runs", ran["ft"])
 	}
-	if md, _ := os.ReadFile(mds[0]); !bytes.Contains(md, []byte("| cores busy |")) {
-		t.Errorf("%s has no CPU columns", mds[0])
+	md, _ := os.ReadFile(mds[0])
+	for _, want := range []string{"| cores busy |", "## Targets", "| 1 GiB file: at most 0.9× raw+BLAKE3 | big/"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("%s lacks %q", mds[0], want)
+		}
 	}
 }
 

@@ -35,6 +35,8 @@ func (r *report) fullReport() string {
 	b.WriteString(method)
 	b.WriteString("\n## Summary\n\n")
 	b.WriteString(r.shortTable())
+	b.WriteString("\n## Targets\n\n")
+	b.WriteString(targetsTable(r.recs))
 	b.WriteString("\n## Every case\n")
 	for _, c := range h.cases {
 		r.caseTable(&b, c)

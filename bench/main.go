@@ -3,6 +3,7 @@
 // Command bench times ft against its peers (the raw Go pair, tar|nc, socat,
 // rsync, scp) on the same generated data, round-robin over several rounds,
 // and writes a markdown report, a PNG chart and a short table for the README.
+// "bench targets FILE.json" checks ft's speed targets on a run written before.
 //
 // It is normally started by bench/run.sh, which installs the peers, builds ft
 // and this program, and cleans up whatever a crashed run left behind. The raw
@@ -57,6 +58,8 @@ func main() {
 			err = rawSendMain(os.Args[2:])
 		case "rawrecv":
 			err = rawRecvMain(os.Args[2:])
+		case "targets":
+			err = targetsMain(os.Args[2:], os.Stdout)
 		default:
 			err = benchMain(os.Args[1:])
 		}
