@@ -40,10 +40,10 @@ const rssLimitKiB = 64 << 10
 
 // goalResult is a goal checked on one case.
 type goalResult struct {
-	g      *goal
-	caseKy string
-	ratio  float64 // median over the rounds where both ran well
-	rounds int
+	g       *goal
+	caseKey string
+	ratio   float64 // median over the rounds where both ran well
+	rounds  int
 }
 
 func (r goalResult) met() bool {
@@ -93,7 +93,7 @@ func checkGoals(recs []record) []goalResult {
 				}
 			}
 			if len(ratios) > 0 {
-				out = append(out, goalResult{g: g, caseKy: c, ratio: median(ratios), rounds: len(ratios)})
+				out = append(out, goalResult{g: g, caseKey: c, ratio: median(ratios), rounds: len(ratios)})
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func targetsTable(recs []record) string {
 		if r.g.strict {
 			bound = "< "
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.3f | %s%.3g | %d | %s |\n", r.g.text, r.caseKy, r.ratio, bound, r.g.limit, r.rounds, yesNo(r.met()))
+		fmt.Fprintf(&b, "| %s | %s | %.3f | %s%.3g | %d | %s |\n", r.g.text, r.caseKey, r.ratio, bound, r.g.limit, r.rounds, yesNo(r.met()))
 	}
 	cases, send, recv := peakRSS(recs)
 	for _, c := range cases {

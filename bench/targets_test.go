@@ -50,12 +50,12 @@ func TestCheckGoals(t *testing.T) {
 	got := checkGoals(recs)
 	if len(got) != len(wants) {
 		for _, r := range got {
-			t.Logf("got %s %s %.3f", r.g.text, r.caseKy, r.ratio)
+			t.Logf("got %s %s %.3f", r.g.text, r.caseKey, r.ratio)
 		}
 		t.Fatalf("%d results, want %d", len(got), len(wants))
 	}
 	for _, r := range got {
-		key := r.g.text + " " + r.caseKy
+		key := r.g.text + " " + r.caseKey
 		w, ok := wants[key]
 		if !ok {
 			t.Errorf("unexpected result %q", key)
