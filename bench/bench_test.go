@@ -105,8 +105,11 @@ func checkQuickReport(t *testing.T, out string) {
 	if timed && ftCPU == 0 {
 		t.Errorf("no CPU time recorded for ft's %d good runs", ran["ft"])
 	}
+	if rep.Cores < 1 || rep.HashSecs["big"] <= 0 || rep.HashSecs["tree"] <= 0 || rep.HashSecs["small"] <= 0 {
+		t.Errorf("json: no floor makings: %d cores, hash seconds %v", rep.Cores, rep.HashSecs)
+	}
 	md, _ := os.ReadFile(mds[0])
-	for _, want := range []string{"| cores busy |", "## Targets", "| 1 GiB file: at most 0.9× raw+BLAKE3 | big/"} {
+	for _, want := range []string{"| cores busy |", "## Targets", "| 1 GiB file: at most 0.9× raw+BLAKE3 | big/", "| floor ÷ peer |", "Floor: "} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("%s lacks %q", mds[0], want)
 		}

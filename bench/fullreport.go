@@ -36,7 +36,7 @@ func (r *report) fullReport() string {
 	b.WriteString("\n## Summary\n\n")
 	b.WriteString(r.shortTable())
 	b.WriteString("\n## Targets\n\n")
-	b.WriteString(targetsTable(r.recs))
+	b.WriteString(targetsTable(r.recs, h.costs()))
 	b.WriteString("\n## Every case\n")
 	for _, c := range h.cases {
 		r.caseTable(&b, c)

@@ -226,8 +226,11 @@ func (h *harness) generate(ctx context.Context) error {
 		if w.Man, err = digestPath(w.Src); err != nil {
 			return fmt.Errorf("digest %s: %w", key, err)
 		}
+		if w.Hash, err = hashCost(w.Src, hashPasses); err != nil {
+			return fmt.Errorf("hash cost of %s: %w", key, err)
+		}
 		h.workloads[key] = w
-		h.logf("generated %s: %v in %.1fs", key, w.Man, time.Since(t0).Seconds())
+		h.logf("generated %s: %v in %.1fs; one core hashes it in %.3fs", key, w.Man, time.Since(t0).Seconds(), w.Hash)
 	}
 	return nil
 }

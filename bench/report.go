@@ -46,6 +46,9 @@ type jsonReport struct {
 	Sources string   // where the generated data lived: tmpfs, or disk (why)
 	Machine []string // as in DATE.md
 	Runs    []record
+	// For the floor of the targets (see floors); absent in runs before it.
+	Cores    int                `json:",omitempty"` // that both ends shared
+	HashSecs map[string]float64 `json:",omitempty"` // workload key -> one core's seconds to hash it
 }
 
 func newReport(h *harness, recs []record, total time.Duration) *report {
@@ -135,8 +138,10 @@ func (r *report) write(dir string) error {
 		return err
 	}
 	base := filepath.Join(dir, r.date)
+	c := r.h.costs()
 	data, err := json.MarshalIndent(jsonReport{Date: r.date, Quick: r.h.cfg.quick, Rounds: r.h.cfg.rounds,
-		FT: r.h.ftRev, Sources: r.h.srcWhere, Machine: r.machine, Runs: r.recs}, "", "  ")
+		FT: r.h.ftRev, Sources: r.h.srcWhere, Machine: r.machine, Runs: r.recs,
+		Cores: c.cores, HashSecs: c.hash}, "", "  ")
 	if err != nil {
 		return err
 	}

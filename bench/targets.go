@@ -44,6 +44,7 @@ type goalResult struct {
 	caseKey string
 	ratio   float64 // median over the rounds where both ran well
 	rounds  int
+	floor   float64 // median over those rounds of the floor over the peer's time; 0: unknown
 }
 
 func (r goalResult) met() bool {
@@ -51,6 +52,18 @@ func (r goalResult) met() bool {
 		return r.ratio < r.g.limit
 	}
 	return r.ratio <= r.g.limit
+}
+
+// outOfReach says whether the floor puts the target beyond any verifying
+// tool on this machine.
+func (r goalResult) outOfReach() bool {
+	if r.floor == 0 {
+		return false
+	}
+	if r.g.strict {
+		return r.floor >= r.g.limit
+	}
+	return r.floor > r.g.limit
 }
 
 // goalApplies says whether a case (workload/[veth/]target/mode) is one the
@@ -61,9 +74,10 @@ func goalApplies(g *goal, caseKey string) bool {
 }
 
 // checkGoals checks every goal on every case it applies to, in the order
-// the cases first appear in recs. A case where the peer never ran well
-// with ft in one round is left out.
-func checkGoals(recs []record) []goalResult {
+// the cases first appear in recs, and how its floor compares (see floors).
+// A case where the peer never ran well with ft in one round is left out.
+func checkGoals(recs []record, c costs) []goalResult {
+	fl := floors(recs, c)
 	secs := map[string]float64{} // case/tool/round -> seconds of a good run
 	var cases []string
 	seen := map[string]bool{}
@@ -83,17 +97,26 @@ func checkGoals(recs []record) []goalResult {
 			if !goalApplies(g, c) {
 				continue
 			}
-			var ratios []float64
+			var ratios, floorRatios []float64
 			for _, rec := range recs {
 				if rec.Case != c || rec.Tool != "ft" || !rec.OK {
 					continue
 				}
-				if p := secs[fmt.Sprint(c, "/", g.peer, "/", rec.Round)]; p > 0 {
-					ratios = append(ratios, rec.Seconds/p)
+				p := secs[fmt.Sprint(c, "/", g.peer, "/", rec.Round)]
+				if p <= 0 {
+					continue
+				}
+				ratios = append(ratios, rec.Seconds/p)
+				if f := fl[fmt.Sprint(c, "/", rec.Round)]; f > 0 {
+					floorRatios = append(floorRatios, f/p)
 				}
 			}
 			if len(ratios) > 0 {
-				out = append(out, goalResult{g: g, caseKey: c, ratio: median(ratios), rounds: len(ratios)})
+				r := goalResult{g: g, caseKey: c, ratio: median(ratios), rounds: len(ratios)}
+				if len(floorRatios) > 0 {
+					r.floor = median(floorRatios)
+				}
+				out = append(out, r)
 			}
 		}
 	}
@@ -118,29 +141,37 @@ func peakRSS(recs []record) (cases []string, send, recv map[string]int64) {
 }
 
 // targetsTable is the markdown section that checks the targets.
-func targetsTable(recs []record) string {
+func targetsTable(recs []record, c costs) string {
 	var b strings.Builder
 	b.WriteString("Each target as a bound on ft's time over the peer's in the same round and case; the ratio is the median over the rounds in which both ran well (lower is faster).\n\n")
-	b.WriteString("| target | case | ft ÷ peer | bound | rounds | met |\n|---|---|---|---|---|---|\n")
-	results := checkGoals(recs)
+	b.WriteString(floorNote(c))
+	b.WriteString("| target | case | ft ÷ peer | bound | rounds | met | floor ÷ peer | out of reach here |\n|---|---|---|---|---|---|---|---|\n")
+	results := checkGoals(recs, c)
 	for _, r := range results {
 		bound := "≤ "
 		if r.g.strict {
 			bound = "< "
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.3f | %s%.3g | %d | %s |\n", r.g.text, r.caseKey, r.ratio, bound, r.g.limit, r.rounds, yesNo(r.met()))
+		floor, reach := "–", "–"
+		if r.floor > 0 {
+			floor, reach = fmt.Sprintf("%.3f", r.floor), "no"
+			if r.outOfReach() {
+				reach = "**yes**"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.3f | %s%.3g | %d | %s | %s | %s |\n", r.g.text, r.caseKey, r.ratio, bound, r.g.limit, r.rounds, yesNo(r.met()), floor, reach)
 	}
 	cases, send, recv := peakRSS(recs)
 	for _, c := range cases {
 		s, r := send[c], recv[c]
 		if s == 0 || r == 0 {
-			fmt.Fprintf(&b, "| peak RSS of each ft process under 64 MiB | %s | not measured | | | |\n", c)
+			fmt.Fprintf(&b, "| peak RSS of each ft process under 64 MiB | %s | not measured | | | | | |\n", c)
 			continue
 		}
-		fmt.Fprintf(&b, "| peak RSS of each ft process under 64 MiB | %s | %s + %s MiB | < 64 | | %s |\n", c, mib(s), mib(r), yesNo(max(s, r) < rssLimitKiB))
+		fmt.Fprintf(&b, "| peak RSS of each ft process under 64 MiB | %s | %s + %s MiB | < 64 | | %s | | |\n", c, mib(s), mib(r), yesNo(max(s, r) < rssLimitKiB))
 	}
 	if len(results) == 0 && len(cases) == 0 {
-		b.WriteString("| (no run of ft with a peer to compare) | | | | | |\n")
+		b.WriteString("| (no run of ft with a peer to compare) | | | | | | | |\n")
 	}
 	return b.String()
 }
@@ -166,6 +197,7 @@ func targetsMain(args []string, w io.Writer) error {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	_, err = fmt.Fprintf(w, "Targets of the run of %s (ft %s, %d round(s)):\n\n%s", rep.Date, rep.FT, rep.Rounds, targetsTable(rep.Runs))
+	c := costs{cores: rep.Cores, hash: rep.HashSecs}
+	_, err = fmt.Fprintf(w, "Targets of the run of %s (ft %s, %d round(s)):\n\n%s", rep.Date, rep.FT, rep.Rounds, targetsTable(rep.Runs, c))
 	return err
 }

@@ -47,7 +47,7 @@ func TestCheckGoals(t *testing.T) {
 		"build tree: at most 0.7× rsync tree/tmpfs/durable":                     {0.7, 2, true},
 		"1 Gbit/s link: goodput at least 0.98× tar|nc's tree/veth/tmpfs/nosync": {1.01, 1, true},
 	}
-	got := checkGoals(recs)
+	got := checkGoals(recs, costs{})
 	if len(got) != len(wants) {
 		for _, r := range got {
 			t.Logf("got %s %s %.3f", r.g.text, r.caseKey, r.ratio)
@@ -69,7 +69,7 @@ func TestCheckGoals(t *testing.T) {
 
 func TestStrictGoalAtTheBound(t *testing.T) {
 	recs := append(runs("tree/disk/nosync", "ft", 1.0), runs("tree/disk/nosync", "nc", 1.0)...)
-	for _, r := range checkGoals(recs) {
+	for _, r := range checkGoals(recs, costs{}) {
 		if r.g.peer == "nc" && r.met() {
 			t.Errorf("%s: a tie counts as faster", r.g.text)
 		}
@@ -82,25 +82,27 @@ func TestTargetsTable(t *testing.T) {
 	big[0].RecvRSS = 70 << 10
 	recs = append(recs, big...)
 	recs = append(recs, record{Round: 1, Case: "tree/tmpfs/nosync", Tool: "ft", OK: true, Seconds: 1})
-	table := targetsTable(recs)
+	table := targetsTable(recs, costs{})
 	for _, want := range []string{
-		"| 100k files: files/s at least 2× rsync's | small/tmpfs/nosync | 0.526 | ≤ 0.5 | 1 | **no** |",
-		"| peak RSS of each ft process under 64 MiB | small/tmpfs/nosync | 10.0 + 20.0 MiB | < 64 | | yes |",
-		"| peak RSS of each ft process under 64 MiB | big/disk/durable | 10.0 + 70.0 MiB | < 64 | | **no** |",
+		"| 100k files: files/s at least 2× rsync's | small/tmpfs/nosync | 0.526 | ≤ 0.5 | 1 | **no** | – | – |",
+		"| peak RSS of each ft process under 64 MiB | small/tmpfs/nosync | 10.0 + 20.0 MiB | < 64 | | yes | | |",
+		"| peak RSS of each ft process under 64 MiB | big/disk/durable | 10.0 + 70.0 MiB | < 64 | | **no** | | |",
+		"No floor: ",
 		"| peak RSS of each ft process under 64 MiB | tree/tmpfs/nosync | not measured |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
 	}
-	if empty := targetsTable(nil); !strings.Contains(empty, "no run of ft") {
+	if empty := targetsTable(nil, costs{}); !strings.Contains(empty, "no run of ft") {
 		t.Errorf("empty table:\n%s", empty)
 	}
 }
 
 func TestTargetsMain(t *testing.T) {
-	rep := jsonReport{Date: "2026-11-22", Rounds: 1, FT: "abc1234",
-		Runs: append(runs("tree/tmpfs/durable", "ft", 0.8), runs("tree/tmpfs/durable", "nc", 1.0)...)}
+	raw := record{Round: 1, Case: "tree/tmpfs/durable", Tool: "raw", OK: true, Seconds: 0.9, SendCPU: 0.3, RecvCPU: 0.5}
+	rep := jsonReport{Date: "2026-11-22", Rounds: 1, FT: "abc1234", Cores: 2, HashSecs: map[string]float64{"tree": 0.25},
+		Runs: append(runs("tree/tmpfs/durable", "ft", 0.8), append(runs("tree/tmpfs/durable", "nc", 1.0), raw)...)}
 	data, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +115,7 @@ func TestTargetsMain(t *testing.T) {
 	if err := targetsMain([]string{name}, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ft abc1234, 1 round(s)", "| build tree: faster than tar|nc | tree/tmpfs/durable | 0.800 | < 1 | 1 | yes |"} {
+	for _, want := range []string{"ft abc1234, 1 round(s)", "| build tree: faster than tar|nc | tree/tmpfs/durable | 0.800 | < 1 | 1 | yes | 0.650 | no |", "over the 2 cores"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -45,6 +45,7 @@ type workload struct {
 	Src   string
 	IsDir bool
 	Man   manifest
+	Hash  float64 // seconds one core takes to hash its files (see hashCost)
 }
 
 // gen writes deterministic data: random, text-like or zero blocks.
