@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func floors(recs []record, c costs) map[string]float64 {
 	}
 	send, recv := map[string]float64{}, map[string]float64{}
 	for _, rec := range recs {
-		if !rec.OK || rec.SendCPU <= 0 || rec.RecvCPU <= 0 || !isMover(rec.Tool) {
+		if !rec.OK || rec.SendCPU <= 0 || rec.RecvCPU <= 0 || !slices.Contains(movers, rec.Tool) {
 			continue
 		}
 		k := fmt.Sprint(rec.Case, "/", rec.Round)
@@ -64,15 +65,6 @@ func floors(recs []record, c costs) map[string]float64 {
 		}
 	}
 	return out
-}
-
-func isMover(tool string) bool {
-	for _, m := range movers {
-		if tool == m {
-			return true
-		}
-	}
-	return false
 }
 
 // floorNote explains the floor columns of the targets table.
