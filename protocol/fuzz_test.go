@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ft-team/ft/protocol"
-	"github.com/ft-team/ft/protocol/internal/vectors"
+	"github.com/ft-team/ft/internal/vectors"
 )
 
 // allocBudget bounds what decoding n input bytes may allocate: fixed

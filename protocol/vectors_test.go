@@ -16,7 +16,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/ft-team/ft/protocol"
-	"github.com/ft-team/ft/protocol/internal/vectors"
+	"github.com/ft-team/ft/internal/vectors"
 )
 
 // sentinels maps the error names used in testdata/vectors.json to errors.

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/ft-team/ft/protocol/internal/vectors"
+	"github.com/ft-team/ft/internal/vectors"
 )
 
 func main() {
