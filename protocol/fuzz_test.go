@@ -12,8 +12,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ft-team/ft/protocol"
 	"github.com/ft-team/ft/internal/vectors"
+	"github.com/ft-team/ft/protocol"
 )
 
 // allocBudget bounds what decoding n input bytes may allocate: fixed
