@@ -14,7 +14,7 @@
 #   --out DIR           where the report goes (default: bench/results; a temp dir with --quick)
 #   --no-install        do not apt-get install the peers (missing ones then fail,
 #                       or are skipped with --quick)
-# Any other flag is passed to the Go harness as is (see `go run ./bench -h`).
+# Any other flag is passed to the Go harness as is (see `cd bench && go run . -h`).
 #
 # Needs root for apt-get, the tmpfs mount and the network namespaces. All data
 # lives in a temp dir under ${TMPDIR:-/tmp} that is removed on exit, whatever
@@ -122,7 +122,8 @@ if [ -z "$tools" ] || [[ ",$tools," == *,ft,* ]]; then
 	echo "bench: building ft ($rev)" >&2
 	go build -o "$work/bin/ft" .
 fi
-go build -o "$work/bin/ftbench" ./bench
+# The harness is a module of its own (bench/go.mod), built from its directory.
+(cd "$here" && go build -o "$work/bin/ftbench" .)
 
 "$work/bin/ftbench" -workdir "$work" -ft "$work/bin/ft" -ft-rev "$rev" -repo "$root" "${args[@]}" &
 child=$!
