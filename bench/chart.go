@@ -20,8 +20,8 @@ import (
 const (
 	chartColW   = 620
 	chartPad    = 12
-	chartLabelW = 64
-	chartBarMax = 330
+	chartLabelW = 84
+	chartBarMax = 310
 	chartLineH  = 17
 	chartTop    = 44
 )
