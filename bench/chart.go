@@ -20,8 +20,8 @@ import (
 const (
 	chartColW   = 620
 	chartPad    = 12
-	chartLabelW = 64
-	chartBarMax = 330
+	chartLabelW = 84
+	chartBarMax = 310
 	chartLineH  = 17
 	chartTop    = 44
 )
@@ -89,7 +89,7 @@ func (r *report) drawPanel(img *image.RGBA, c *runCase, x0, y0 int) {
 		w := max(1, int(value(s)/top*chartBarMax))
 		col := colPeer
 		switch t.key {
-		case "ft":
+		case "ft", "ft-portable":
 			col = colFt
 		case "raw", floorTool:
 			col = colFloor

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 )
 
@@ -144,6 +145,11 @@ func machineInfo(h *harness) []string {
 		fmt.Sprintf("Go %s (the raw pair and the harness)", runtime.Version()),
 		fmt.Sprintf("load average (1, 5, 15 min) at the start: %s; at the end: %s", h.loadStart, loadAvg()),
 	}
+	for _, t := range h.tools {
+		if isFt(t.key) {
+			lines = append(lines, fmt.Sprintf("%s binary: %s", t.key, ftBuild(h.ftBinary(t.key))))
+		}
+	}
 	lines = append(lines, "sources: "+h.srcWhere)
 	for _, t := range []string{"tmpfs", "disk"} {
 		if dir, ok := h.targets[t]; ok {
@@ -232,4 +238,24 @@ func ftRevision(bin, given string) string {
 		rev += "-dirty" // go build counts untracked files too
 	}
 	return rev
+}
+
+// ftBuild says how an ft binary was built: with which build tags, from the
+// binary's build info.
+func ftBuild(bin string) string {
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return "build unknown"
+	}
+	return buildTags(info.Settings)
+}
+
+// buildTags describes the -tags setting of a binary's build info.
+func buildTags(settings []debug.BuildSetting) string {
+	for _, s := range settings {
+		if s.Key == "-tags" && s.Value != "" {
+			return "built with -tags " + s.Value
+		}
+	}
+	return "default build (no build tags)"
 }

@@ -84,8 +84,10 @@ func newHarness(cfg config) (*harness, error) {
 	if err := os.MkdirAll(h.state, 0o755); err != nil {
 		return nil, err
 	}
-	if cfg.ftBin != "" {
-		h.cfg.ftBin, _ = filepath.Abs(cfg.ftBin)
+	for _, bin := range []*string{&h.cfg.ftBin, &h.cfg.ftPortable} {
+		if *bin != "" {
+			*bin, _ = filepath.Abs(*bin)
+		}
 	}
 	h.ftRev = ftRevision(h.cfg.ftBin, cfg.ftRev)
 	return h, nil

@@ -26,11 +26,14 @@ import (
 )
 
 // Names of the workloads, targets, modes and tools the flags accept.
+// ft-portable (ft built with -tags ftportable) runs only when -tools names
+// it: every other tool is in the default.
 var (
 	allWorkloads = []string{"big", "tree", "small", "netns"}
 	allTargets   = []string{"tmpfs", "disk"}
 	allModes     = []string{"durable", "nosync"}
-	allTools     = []string{"ft", "raw", "raw-b3", "nc", "socat", "rsync", "scp"}
+	allTools     = []string{"ft", "ft-portable", "raw", "raw-b3", "nc", "socat", "rsync", "scp"}
+	defaultTools = slices.DeleteFunc(slices.Clone(allTools), func(t string) bool { return t == "ft-portable" })
 )
 
 // config is what the flags say.
@@ -44,6 +47,7 @@ type config struct {
 	out        string
 	work       string
 	ftBin      string
+	ftPortable string // the ft binary built with -tags ftportable
 	ftRev      string // the commit ft was built from, -dirty with changes (run.sh)
 	repo       string
 	runTimeout time.Duration
@@ -93,10 +97,11 @@ func parseFlags(args []string) (config, error) {
 	workloads := fs.String("workloads", strings.Join(allWorkloads, ","), "comma list of "+strings.Join(allWorkloads, ","))
 	targets := fs.String("targets", strings.Join(allTargets, ","), "comma list of "+strings.Join(allTargets, ","))
 	modes := fs.String("modes", strings.Join(allModes, ","), "comma list of "+strings.Join(allModes, ","))
-	tools := fs.String("tools", strings.Join(allTools, ","), "comma list of "+strings.Join(allTools, ","))
+	tools := fs.String("tools", strings.Join(defaultTools, ","), "comma list of "+strings.Join(allTools, ","))
 	fs.StringVar(&cfg.out, "out", "", "report directory (default bench/results, or a temp dir with -quick)")
 	fs.StringVar(&cfg.work, "workdir", "", "scratch directory for data (default: a new temp dir, removed at the end)")
 	fs.StringVar(&cfg.ftBin, "ft", "", "the ft binary to benchmark")
+	fs.StringVar(&cfg.ftPortable, "ft-portable", "", "the ft binary built with -tags ftportable (tool ft-portable)")
 	fs.StringVar(&cfg.ftRev, "ft-rev", "", "the commit -ft was built from, with -dirty if tracked files had changes (default: from the binary's build info)")
 	fs.StringVar(&cfg.repo, "repo", ".", "the ft repository (for the default -out)")
 	fs.DurationVar(&cfg.runTimeout, "run-timeout", 0, "limit for one transfer (default: from the workload's size)")
@@ -123,6 +128,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if slices.Contains(cfg.tools, "ft") && cfg.ftBin == "" {
 		errs = append(errs, errors.New("-ft is required when ft is benchmarked (bench/run.sh builds it)"))
+	}
+	if slices.Contains(cfg.tools, "ft-portable") && cfg.ftPortable == "" {
+		errs = append(errs, errors.New("-ft-portable is required when ft-portable is benchmarked (bench/run.sh builds it)"))
 	}
 	return cfg, errors.Join(errs...)
 }

@@ -121,11 +121,12 @@ func knownMedian(v []float64) float64 {
 	return median(v)
 }
 
-// mustFailures counts failed runs of ft and the raw pair, which must work.
+// mustFailures counts failed runs of ft (either build) and the raw pair,
+// which must work.
 func (r *report) mustFailures() int {
 	n := 0
 	for _, rec := range r.recs {
-		if !rec.OK && (rec.Tool == "ft" || strings.HasPrefix(rec.Tool, "raw")) {
+		if !rec.OK && (isFt(rec.Tool) || strings.HasPrefix(rec.Tool, "raw")) {
 			n++
 		}
 	}
@@ -244,7 +245,7 @@ func (r *report) shortTable() string {
 		fmt.Fprintf(&b, "| %s | %s | %s |", what, into, mode)
 		for _, t := range r.h.tools {
 			cell := r.cell(c, r.stats[c.Key()][t.key])
-			if t.key == "ft" {
+			if isFt(t.key) {
 				cell = "**" + cell + "**"
 			}
 			fmt.Fprintf(&b, " %s |", cell)

@@ -8,13 +8,17 @@
 #   --quick             small data, one round, missing peers are skipped
 #   --rounds N          rounds (default 3; 1 with --quick)
 #   --workloads LIST    comma list of big,tree,small,netns (default: all)
-#   --tools LIST        comma list of ft,raw,raw-b3,nc,socat,rsync,scp (default: all)
+#   --tools LIST        comma list of ft,ft-portable,raw,raw-b3,nc,socat,rsync,scp
+#                       (default: all but ft-portable, which is ft built with
+#                       -tags ftportable: --tools ft,ft-portable,... times both)
+#   --ft-tags TAGS      build the ft under test with -tags TAGS (ft-portable
+#                       adds ftportable to them)
 #   --targets LIST      comma list of tmpfs,disk (default: both)
 #   --modes LIST        comma list of durable,nosync (default: both)
 #   --out DIR           where the report goes (default: bench/results; a temp dir with --quick)
 #   --no-install        do not apt-get install the peers (missing ones then fail,
 #                       or are skipped with --quick)
-# Any other flag is passed to the Go harness as is (see `go run ./bench -h`).
+# Any other flag is passed to the Go harness as is (see `cd bench && go run . -h`).
 #
 # Needs root for apt-get, the tmpfs mount and the network namespaces. All data
 # lives in a temp dir under ${TMPDIR:-/tmp} that is removed on exit, whatever
@@ -26,6 +30,7 @@ root=$(cd "$here/.." && pwd)
 install=1
 quick=0
 tools=""
+ft_tags=""
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -35,7 +40,10 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 2; }
 		[ "$1" = --tools ] && tools=$2
 		args+=("-${1#--}" "$2"); shift ;;
-	-h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--ft-tags)
+		[ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 2; }
+		ft_tags=$2; shift ;;
+	-h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) args+=("$1") ;;
 	esac
 	shift
@@ -119,10 +127,18 @@ cd "$root"
 rev=""
 if [ -z "$tools" ] || [[ ",$tools," == *,ft,* ]]; then
 	rev=$(ft_rev)
-	echo "bench: building ft ($rev)" >&2
-	go build -o "$work/bin/ft" .
+	echo "bench: building ft ($rev${ft_tags:+, -tags $ft_tags})" >&2
+	go build -tags "$ft_tags" -o "$work/bin/ft" .
 fi
-go build -o "$work/bin/ftbench" ./bench
+if [[ ",$tools," == *,ft-portable,* ]]; then
+	rev=${rev:-$(ft_rev)}
+	ptags=ftportable${ft_tags:+,$ft_tags}
+	echo "bench: building ft-portable ($rev, -tags $ptags)" >&2
+	go build -tags "$ptags" -o "$work/bin/ft-portable" .
+	args+=(-ft-portable "$work/bin/ft-portable")
+fi
+# The harness is a module of its own (bench/go.mod), built from its directory.
+(cd "$here" && go build -o "$work/bin/ftbench" .)
 
 "$work/bin/ftbench" -workdir "$work" -ft "$work/bin/ft" -ft-rev "$rev" -repo "$root" "${args[@]}" &
 child=$!

@@ -40,7 +40,8 @@ type usage struct {
 
 func toolDefs() []*tool {
 	return []*tool{
-		{key: "ft", ownSync: true, check: checkFt, run: runFt},
+		{key: "ft", ownSync: true, check: checkFt("ft"), run: runFt("ft")},
+		{key: "ft-portable", ownSync: true, check: checkFt("ft-portable"), run: runFt("ft-portable")},
 		{key: "raw", run: runRaw(false)},
 		{key: "raw-b3", run: runRaw(true)},
 		{key: "nc", check: checkNc, run: runNc},
@@ -59,7 +60,7 @@ func (h *harness) checkTools() error {
 		}
 		if t.check != nil {
 			if err := t.check(h); err != nil {
-				if t.key == "ft" {
+				if isFt(t.key) {
 					return err
 				}
 				if err := h.skip("%s: %v", t.key, err); err != nil {
@@ -84,11 +85,25 @@ func needBins(bins ...string) func(*harness) error {
 	}
 }
 
-func checkFt(h *harness) error {
-	if fi, err := os.Stat(h.cfg.ftBin); err != nil || fi.Mode()&0o111 == 0 {
-		return fmt.Errorf("ft binary %q not found or not executable", h.cfg.ftBin)
+// isFt says whether a tool is ft, in either build.
+func isFt(key string) bool { return key == "ft" || key == "ft-portable" }
+
+// ftBinary is the binary of the ft tool key: -ft, or -ft-portable.
+func (h *harness) ftBinary(key string) string {
+	if key == "ft-portable" {
+		return h.cfg.ftPortable
 	}
-	return nil
+	return h.cfg.ftBin
+}
+
+func checkFt(key string) func(*harness) error {
+	return func(h *harness) error {
+		bin := h.ftBinary(key)
+		if fi, err := os.Stat(bin); err != nil || fi.Mode()&0o111 == 0 {
+			return fmt.Errorf("%s binary %q not found or not executable", key, bin)
+		}
+		return nil
+	}
 }
 
 func checkNc(h *harness) error {
@@ -185,15 +200,19 @@ func parseUsage(text string) usage {
 	return usage{rss: kib, cpu: user + sys}
 }
 
-func runFt(ctx context.Context, h *harness, c *runCase) (result, error) {
-	args := []string{h.cfg.ftBin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet"}
-	if c.Mode == "nosync" {
-		args = append(args, "--no-sync")
+// runFt is ft receive --once and ft send, of the ft tool key's binary.
+func runFt(key string) func(context.Context, *harness, *runCase) (result, error) {
+	return func(ctx context.Context, h *harness, c *runCase) (result, error) {
+		bin := h.ftBinary(key)
+		args := []string{bin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet"}
+		if c.Mode == "nosync" {
+			args = append(args, "--no-sync")
+		}
+		lw := newLineWriter()
+		return h.transfer(ctx, c, args, lw, firstLine(lw), func(addr string) []string {
+			return []string{bin, "send", "--quiet", addr, c.W.Src}
+		})
 	}
-	lw := newLineWriter()
-	return h.transfer(ctx, c, args, lw, firstLine(lw), func(addr string) []string {
-		return []string{h.cfg.ftBin, "send", "--quiet", addr, c.W.Src}
-	})
 }
 
 func runRaw(hash bool) func(context.Context, *harness, *runCase) (result, error) {
