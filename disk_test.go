@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -71,9 +72,9 @@ func TestDiskFullMidFile(t *testing.T) {
 	px := startProxy(t, r.addr, proxyRate)
 	s := startFt(t, src, nil, "send", "-q", px.addr(), "big.bin")
 	waitFor(t, 20*time.Second, "the receiver to be mid-file", func() bool { return tempBytes(inbox) >= 2<<20 })
-	px.hold()
+	release := px.hold()
 	fill(t, filepath.Join(mnt, "filler"), 1<<20) // far less than the rest of the file
-	px.release()
+	release()
 	res := s.wait(t, time.Minute)
 	if res.code != exitRefused || !strings.Contains(res.stderr, `"big.bin"`) || !strings.Contains(res.stderr, "no space left on device") {
 		t.Errorf("sender: exit %d, want %d naming big.bin with \"no space left on device\"; stderr %q", res.code, exitRefused, res.stderr)
@@ -188,4 +189,31 @@ func TestSizeBeyondFreeSpaceRealSender(t *testing.T) {
 		t.Errorf("free space went from %d to %d: something was written", before, after)
 	}
 	sendOneFile(t, r)
+}
+
+// isRoot reports whether the tests run as root.
+func isRoot() bool { return os.Geteuid() == 0 }
+
+// runOut runs a command and returns its combined output.
+func runOut(name string, args ...string) ([]byte, error) {
+	return exec.Command(name, args...).CombinedOutput()
+}
+
+// freeBytes is what statfs says is available under dir.
+func freeBytes(t *testing.T, dir string) uint64 {
+	t.Helper()
+	free, err := statfsFree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return free
+}
+
+// statfsFree returns the bytes available to unprivileged users under dir.
+func statfsFree(dir string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -133,18 +135,17 @@ func (p *faultProxy) waitReleased() bool {
 }
 
 // hold stops all forwarding; the connections stay open: a blackhole.
-func (p *faultProxy) hold() {
+// Calling release lets held data flow again.
+func (p *faultProxy) hold() (release func()) {
 	p.mu.Lock()
 	p.held = true
 	p.mu.Unlock()
-}
-
-// release lets held data flow again.
-func (p *faultProxy) release() {
-	p.mu.Lock()
-	p.held = false
-	p.cond.Broadcast()
-	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.held = false
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}
 }
 
 // resetAll resets every connection on both sides, as a middlebox would.

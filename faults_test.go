@@ -145,7 +145,7 @@ func TestProxyFaults(t *testing.T) {
 		log   string   // in the receiver's log
 	}{
 		{"reset", (*faultProxy).resetAll, []string{"connection reset by peer", "broken pipe"}, "connection reset by peer"},
-		{"blackhole", (*faultProxy).hold, []string{"timed out"}, "timed out"},
+		{"blackhole", func(p *faultProxy) { p.hold() }, []string{"timed out"}, "timed out"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

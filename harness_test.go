@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -218,18 +219,6 @@ func listTree(t *testing.T, dir string) []string {
 	return out
 }
 
-// dialRaw connects to a receiver for hand-built streams.
-func dialRaw(t *testing.T, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // dialRawListener returns the address of a loopback port that was just
 // closed, so connecting to it is refused.
 func dialRawListener(t *testing.T) string {
@@ -241,4 +230,113 @@ func dialRawListener(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// waitFor polls cond every few milliseconds until it holds or timeout
+// passes, then fails the test naming what it waited for.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not a readiness guess
+	}
+}
+
+// tempFiles returns the ft temp files and staging directories anywhere
+// under dir (the receiver keeps each one in its file's directory),
+// relative to dir.
+func tempFiles(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".ft-") && strings.HasSuffix(d.Name(), ".part") {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// process is an ft process running in the background.
+type process struct {
+	cmd    *exec.Cmd
+	start  time.Time
+	stdout *lockedBuffer
+	stderr *lockedBuffer
+	done   chan struct{}
+	err    error
+	took   time.Duration
+}
+
+// startFt starts "ft args..." in dir (prefix, if any, is run instead, with
+// the ft binary and args after it, e.g. "ip netns exec NS").
+func startFt(t *testing.T, dir string, prefix []string, args ...string) *process {
+	t.Helper()
+	argv := append(append(append([]string{}, prefix...), ftBin), args...)
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	p := &process{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	p.start = time.Now()
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { p.err = cmd.Wait(); p.took = time.Since(p.start); cancel(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// startReceiverVia runs "ft receive" through prefix (e.g. in a network
+// namespace) listening on listen, and waits for its address.
+func startReceiverVia(t *testing.T, prefix []string, dir, listen string, args ...string) *receiver {
+	t.Helper()
+	all := append([]string{"receive", "-d", dir, "--listen", listen}, args...)
+	p := startFt(t, "", prefix, all...)
+	r := &receiver{t: t, cmd: p.cmd, dir: dir, stderr: p.stderr, done: make(chan struct{})}
+	go func() { <-p.done; r.err = p.err; close(r.done) }()
+	t.Cleanup(r.stop) // runs before startFt's cleanup: interrupt first, kill last
+	waitFor(t, 30*time.Second, "the receiver's address", func() bool {
+		select {
+		case <-r.done:
+			t.Fatalf("receiver exited: %v; stderr:\n%s", r.err, r.stderr)
+		default:
+		}
+		line, ok := strings.CutSuffix(p.stdout.String(), "\n")
+		r.addr = line
+		return ok
+	})
+	return r
+}
+
+// sendOneFile runs a real "ft send" of a small fresh file and fails the
+// test unless the receiver confirms it; it then removes the file from
+// the inbox again so that the inbox can be compared.
+func sendOneFile(t *testing.T, r *receiver) {
+	t.Helper()
+	src := t.TempDir()
+	name := fmt.Sprintf("probe-%d.txt", time.Now().UnixNano())
+	writeFile(t, filepath.Join(src, name), []byte("a valid transfer\n"), 0o644)
+	res := ftIn(t, src, "send", "-q", r.addr, name)
+	if res.code != 0 {
+		t.Fatalf("the next valid transfer failed: exit %d: %s\nreceiver:\n%s", res.code, res.stderr, r.stderr)
+	}
+	if got, err := os.ReadFile(filepath.Join(r.dir, name)); err != nil || string(got) != "a valid transfer\n" {
+		t.Fatalf("the next valid transfer did not land: %q, %v", got, err)
+	}
+	os.Remove(filepath.Join(r.dir, name))
 }

@@ -251,3 +251,11 @@ func TestNetnsSlowLinkNotIdle(t *testing.T) {
 		t.Fatal("the received file differs")
 	}
 }
+
+// runCmd runs a setup command (ip, tc, nft, mount) and fails on error.
+func runCmd(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package receive_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -20,44 +21,46 @@ import (
 // file that fails its hash is not there at all.
 func TestSameNameInStreamOrder(t *testing.T) {
 	t.Parallel()
-	inbox := t.TempDir()
-	r := startReceiver(t, inbox, "--no-sync")
-	first, second := randomBytes(t, 3000), randomBytes(t, 3000)
-	large := randomBytes(t, 200<<10) // over the receiver's small-file size
-	bad := rawFileFrame("bad", randomBytes(t, 100))
-	bad[len(bad)-1] ^= 1 // a trailer that cannot match
-	var frames [][]byte
+	r := startReceiver(t, quick())
+	first, second := string(randomBytes(t, 3000)), string(randomBytes(t, 3000))
+	large := string(randomBytes(t, 200<<10)) // over the receiver's small-file size
+	s := vectors.NewStream().Hello1()
+	var n uint64
 	for _, dir := range []string{"", "new/"} {
 		if dir != "" {
-			frames = append(frames, dirFrame("new"))
+			s.Dir("new")
+			n++
 		}
-		frames = append(frames, rawFileFrame(dir+"x", first), symlinkFrame(dir+"x", "y"), rawFileFrame(dir+"x", second),
-			dirFrame(dir+"x"), rawFileFrame(dir+"x", large))
+		s.File(dir+"x", first).Symlink(dir+"x", "y").File(dir+"x", second).Dir(dir+"x").File(dir+"x", large)
+		n += 5
 	}
-	frames = append(frames, bad)
-	c := openStream(t, r.addr, frames...)
-	o := finishStream(t, c, uint64(len(frames)))
+	s.File("bad", string(randomBytes(t, 100)))
+	b := s.Bytes()
+	b[len(b)-1] ^= 1 // a trailer that cannot match
+	n++
+	o := finishStream(t, openStream(t, r.addr, s.Bytes()), n)
 	want := map[uint64]protocol.Code{0: protocol.CodeOK, 1: protocol.CodeExists, 2: protocol.CodeExists,
 		3: protocol.CodeExists, 4: protocol.CodeExists,
 		5: protocol.CodeOK, 6: protocol.CodeOK, 7: protocol.CodeExists, 8: protocol.CodeExists, 9: protocol.CodeExists,
 		10: protocol.CodeExists, 11: protocol.CodeChecksum}
-	if got := byIndex(o); !maps.Equal(got, want) {
+	if got := o.byIndex(); !maps.Equal(got, want) {
 		t.Errorf("verdicts %v, want %v", got, want)
 	}
 	for _, name := range []string{"x", "new/x"} {
-		fi, err := os.Lstat(filepath.Join(inbox, name))
+		p := filepath.Join(r.dir, filepath.FromSlash(name))
+		fi, err := os.Lstat(p)
 		if err != nil || !fi.Mode().IsRegular() {
 			t.Errorf("%s: %v, want the first file", name, describe(fi, err))
 			continue
 		}
-		if got, _ := os.ReadFile(filepath.Join(inbox, name)); !bytes.Equal(got, first) {
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, []byte(first)) {
 			t.Errorf("%s does not hold the first file", name)
 		}
 	}
-	if _, err := os.Lstat(filepath.Join(inbox, "bad")); !os.IsNotExist(err) {
+	if _, err := os.Lstat(filepath.Join(r.dir, "bad")); !os.IsNotExist(err) {
 		t.Errorf("a file that failed its hash exists: %v", err)
 	}
-	assertNoTemp(t, inbox)
+	assertNoTemp(t, r.dir)
 }
 
 func describe(fi os.FileInfo, err error) string {
