@@ -9,6 +9,9 @@
 // The API is shaped like archive/tar: a sender uses a Writer (WriteHeader,
 // Write, Close per file, WriteEnd once), a receiver a Reader (Next, then Read
 // up to the file's size; the trailer is checked at the end of the body).
+// The replies have the same shape: the receiver writes verdicts and a
+// summary with a ReplyWriter, the sender reads them with a ReplyReader.
+// Errors are sticky on all four.
 package protocol
 
 import (

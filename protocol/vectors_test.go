@@ -15,8 +15,8 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/ft-team/ft/protocol"
 	"github.com/ft-team/ft/internal/vectors"
+	"github.com/ft-team/ft/protocol"
 )
 
 // sentinels maps the error names used in testdata/vectors.json to errors.
