@@ -36,10 +36,6 @@ const (
 	maxLanes    = 4        // writing goroutines, at most
 )
 
-// nextFrame is what must be buffered for the next frame to be read
-// without waiting: a frame header and the largest payload.
-const nextFrame = 5 + protocol.MaxFrameLen
-
 // writeJob is a verified small file.
 type writeJob struct {
 	it   *item
@@ -221,7 +217,7 @@ func (w *writer) wait() {
 // writer once its hash has been checked. Its directory exists.
 func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 	size := int(it.hdr.Size)
-	if ss.in.Buffered() < size+protocol.HashSize {
+	if !pr.BodyBuffered() {
 		ss.writes.flush() // the body is still on its way
 	}
 	body := ss.writes.room(size)
@@ -235,7 +231,7 @@ func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 		return nil
 	}
 	it.sum = pr.Sum()
-	ss.writes.add(writeJob{it: it, body: body}, ss.in.Buffered() >= nextFrame)
+	ss.writes.add(writeJob{it: it, body: body}, pr.NextBuffered())
 	return nil
 }
 
