@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,8 +12,9 @@ import (
 
 // Reader reads the sender's side of a transfer after the handshake.
 // Next returns each entry's header; Read returns a file's body and, at its
-// end, checks the BLAKE3 trailer. Errors are sticky, except ErrChecksum,
-// which leaves the stream in sync so that the next entry can be read.
+// end, checks the BLAKE3 trailer. Errors are sticky, except ErrChecksum and
+// ErrAborted, which leave the stream in sync so that the next entry can be
+// read.
 type Reader struct {
 	r         io.Reader
 	br        *bufio.Reader // r, if it is one: see BodyBuffered
@@ -83,7 +83,9 @@ func (r *Reader) Next() (*Header, error) {
 }
 
 // Read reads the current file's body. After the last byte it reads the
-// trailer and returns io.EOF if the hash matches, ErrChecksum if not.
+// trailer and returns io.EOF if the hash matches, ErrAborted if the
+// trailer is its bitwise complement (the sender gave up on the file), and
+// ErrChecksum otherwise.
 func (r *Reader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
@@ -122,10 +124,22 @@ func (r *Reader) finish() error {
 		return r.fail(truncated("trailer", err))
 	}
 	r.hash.Sum(r.sum[:0])
-	if !bytes.Equal(got[:], r.sum[:]) {
-		return ErrChecksum
+	switch {
+	case got == r.sum:
+		return io.EOF
+	case got == complement(r.sum):
+		return ErrAborted
 	}
-	return io.EOF
+	return ErrChecksum
+}
+
+// complement returns sum with every bit flipped: the trailer of an
+// aborted file.
+func complement(sum [HashSize]byte) [HashSize]byte {
+	for i := range sum {
+		sum[i] = ^sum[i]
+	}
+	return sum
 }
 
 // BodyBuffered reports whether the rest of the current file's body and its

@@ -197,7 +197,9 @@ func TestCodes(t *testing.T) {
 		{protocol.CodeTimeout, "timed out", false},
 		{protocol.CodeShutdown, "shutting down", false},
 		{protocol.CodeInternal, "internal error", false},
-		{9, "code 9", false},
+		{protocol.CodeAborted, "aborted by sender", false},
+		{10, "code 10", false},
+		{15, "code 15", false},
 		{255, "code 255", false},
 	}
 	for _, tt := range tests {

@@ -226,13 +226,23 @@ func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 		if !errors.Is(err, protocol.ErrChecksum) {
 			return err
 		}
-		it.decide(protocol.CodeChecksum, checksumMsg)
+		it.decide(bodyVerdict(err))
 		ss.commit.add(it)
 		return nil
 	}
 	it.sum = pr.Sum()
 	ss.writes.add(writeJob{it: it, body: body}, pr.NextBuffered())
 	return nil
+}
+
+// bodyVerdict is the verdict on a file whose body was read to its end but
+// did not match its trailer (err is an ErrChecksum): aborted by the sender
+// (a refusal) or corrupted (an integrity failure).
+func bodyVerdict(err error) (protocol.Code, string) {
+	if errors.Is(err, protocol.ErrAborted) {
+		return protocol.CodeAborted, "aborted by the sender"
+	}
+	return protocol.CodeChecksum, checksumMsg
 }
 
 // readBody reads exactly len(b) bytes of the current body and its trailer:
