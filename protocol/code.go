@@ -16,6 +16,7 @@ const (
 	CodeChecksum  Code = 6 // the body did not match its trailer
 	CodeIO        Code = 7 // the receiver could not write the entry
 	CodeRefused   Code = 8 // refused for another reason (e.g. symlink escapes)
+	CodeAborted   Code = 9 // the sender aborted the file (ErrAborted); not an integrity failure
 )
 
 // Error codes, for a whole connection (in an error frame).
@@ -31,7 +32,7 @@ const (
 var codeNames = map[Code]string{
 	CodeOK: "ok", CodeUnchanged: "unchanged", CodeExists: "exists",
 	CodeBadName: "bad name", CodeTooLarge: "too large", CodeNoSpace: "no space",
-	CodeChecksum: "checksum mismatch", CodeIO: "i/o error", CodeRefused: "refused",
+	CodeChecksum: "checksum mismatch", CodeIO: "i/o error", CodeRefused: "refused", CodeAborted: "aborted by sender",
 	CodeProtocol: "protocol error", CodeVersion: "version mismatch", CodeBusy: "busy",
 	CodeTimeout: "timed out", CodeShutdown: "shutting down", CodeInternal: "internal error",
 }

@@ -128,18 +128,19 @@ func checkRepliesReencode(t *testing.T, o outcome, consumed []byte) {
 	if o.Accept != nil {
 		protocol.WriteAccept(&buf, protocol.Accept{Version: o.Accept.Version, Caps: o.Accept.Caps})
 	}
+	rw := protocol.NewReplyWriter(&buf)
 	for _, r := range o.Replies {
 		if v := r.Verdict; v != nil {
 			if len(v.Message) > protocol.MaxMessageLen {
 				t.Fatalf("message of %d bytes", len(v.Message))
 			}
-			protocol.WriteVerdict(&buf, protocol.Verdict{Index: v.Index, Code: protocol.Code(v.Code), Message: v.Message})
+			rw.WriteVerdict(protocol.Verdict{Index: v.Index, Code: protocol.Code(v.Code), Message: v.Message})
 		} else {
-			protocol.WriteSummary(&buf, protocol.Summary(*r.Summary))
+			rw.WriteSummary(protocol.Summary(*r.Summary))
 		}
 	}
 	if o.Remote != nil {
-		protocol.WriteError(&buf, protocol.Code(o.Remote.Code), o.Remote.Message)
+		rw.WriteError(protocol.Code(o.Remote.Code), o.Remote.Message)
 	}
 	if !bytes.Equal(buf.Bytes(), consumed) {
 		t.Fatalf("re-encoding differs\ngot  %x\nread %x", buf.Bytes(), consumed)

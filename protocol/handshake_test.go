@@ -95,7 +95,7 @@ func TestReadAcceptChecks(t *testing.T) {
 
 func TestErrorFrameInsteadOfAccept(t *testing.T) {
 	var buf bytes.Buffer
-	if err := protocol.WriteError(&buf, protocol.CodeBusy, "too many connections"); err != nil {
+	if err := protocol.NewReplyWriter(&buf).WriteError(protocol.CodeBusy, "too many connections"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := protocol.ReadAccept(&buf, protocol.DefaultHello())

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -84,8 +85,7 @@ func ReadAccept(r io.Reader, offered Hello) (Accept, error) {
 		return Accept{}, truncated("receiver hello", err)
 	}
 	if first[0] == frameError {
-		_, err := readReplyAfterType(r, first[0], make([]byte, MaxFrameLen))
-		return Accept{}, err
+		return Accept{}, readRefusal(io.MultiReader(bytes.NewReader(first[:]), r))
 	}
 	var b [serverHelloLen]byte
 	b[0] = first[0]
@@ -100,6 +100,16 @@ func ReadAccept(r io.Reader, offered Hello) (Accept, error) {
 		return a, fmt.Errorf("%w: receiver granted capabilities %#x not asked for", ErrFrame, a.Caps)
 	}
 	return a, nil
+}
+
+// readRefusal reads the error frame that replaces an accept.
+func readRefusal(r io.Reader) error {
+	typ, p, err := readFrame(r, make([]byte, MaxFrameLen))
+	if err != nil {
+		return err // not io.EOF: its first byte was read
+	}
+	_, err = parseReply(typ, p)
+	return err // a *RemoteError: typ is frameError
 }
 
 // readMagic reads the magic into b[:len(Magic)], of which have bytes are

@@ -9,6 +9,9 @@
 // The API is shaped like archive/tar: a sender uses a Writer (WriteHeader,
 // Write, Close per file, WriteEnd once), a receiver a Reader (Next, then Read
 // up to the file's size; the trailer is checked at the end of the body).
+// The replies have the same shape: the receiver writes verdicts and a
+// summary with a ReplyWriter, the sender reads them with a ReplyReader.
+// Errors are sticky on all four.
 package protocol
 
 import (
@@ -79,6 +82,10 @@ func (k Kind) String() string {
 }
 
 // Sentinel errors. Check them with errors.Is; they are usually wrapped.
+// ErrChecksum and ErrAborted leave the stream in sync; every other error of
+// a Reader, Writer, ReplyReader or ReplyWriter is sticky. An aborted body
+// is also a checksum mismatch: errors.Is(ErrAborted, ErrChecksum) holds, so
+// code that only knows ErrChecksum still keeps reading.
 var (
 	ErrBadMagic      = errors.New("protocol: not an ft peer (bad magic)")
 	ErrVersion       = errors.New("protocol: no common protocol version")
@@ -86,8 +93,18 @@ var (
 	ErrTooLong       = errors.New("protocol: length over limit")
 	ErrBadName       = errors.New("protocol: invalid name")
 	ErrChecksum      = errors.New("protocol: checksum mismatch")
+	ErrAborted       = error(&narrowError{"protocol: file aborted by the sender", ErrChecksum})
 	ErrTruncated     = errors.New("protocol: stream ended early")
 	ErrWriteTooLong  = errors.New("protocol: write beyond the declared size")
 	ErrWriteTooShort = errors.New("protocol: fewer bytes written than declared")
 	ErrState         = errors.New("protocol: call out of order")
 )
+
+// narrowError is a sentinel that is a special case of a broader one.
+type narrowError struct {
+	msg string
+	of  error
+}
+
+func (e *narrowError) Error() string        { return e.msg }
+func (e *narrowError) Is(target error) bool { return target == e.of }

@@ -1,7 +1,7 @@
 package protocol
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,10 +12,12 @@ import (
 
 // Reader reads the sender's side of a transfer after the handshake.
 // Next returns each entry's header; Read returns a file's body and, at its
-// end, checks the BLAKE3 trailer. Errors are sticky, except ErrChecksum,
-// which leaves the stream in sync so that the next entry can be read.
+// end, checks the BLAKE3 trailer. Errors are sticky, except ErrChecksum and
+// ErrAborted, which leave the stream in sync so that the next entry can be
+// read.
 type Reader struct {
 	r         io.Reader
+	br        *bufio.Reader // r, if it is one: see BodyBuffered
 	err       error
 	buf       []byte
 	hash      *blake3.Hasher
@@ -26,9 +28,11 @@ type Reader struct {
 }
 
 // NewReader returns a Reader reading from r. Callers usually pass a
-// *bufio.Reader of generous size.
+// *bufio.Reader of generous size; only then can BodyBuffered and
+// NextBuffered tell what can be read without waiting.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: r, buf: make([]byte, MaxFrameLen), hash: blake3.New()}
+	br, _ := r.(*bufio.Reader)
+	return &Reader{r: r, br: br, buf: make([]byte, MaxFrameLen), hash: blake3.New()}
 }
 
 // Next advances to the next entry, discarding the rest of the current
@@ -79,7 +83,9 @@ func (r *Reader) Next() (*Header, error) {
 }
 
 // Read reads the current file's body. After the last byte it reads the
-// trailer and returns io.EOF if the hash matches, ErrChecksum if not.
+// trailer and returns io.EOF if the hash matches, ErrAborted if the
+// trailer is its bitwise complement (the sender gave up on the file), and
+// ErrChecksum otherwise.
 func (r *Reader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
@@ -118,10 +124,65 @@ func (r *Reader) finish() error {
 		return r.fail(truncated("trailer", err))
 	}
 	r.hash.Sum(r.sum[:0])
-	if !bytes.Equal(got[:], r.sum[:]) {
-		return ErrChecksum
+	switch {
+	case got == r.sum:
+		return io.EOF
+	case got == complement(r.sum):
+		return ErrAborted
 	}
-	return io.EOF
+	return ErrChecksum
+}
+
+// complement returns sum with every bit flipped: the trailer of an
+// aborted file.
+func complement(sum [HashSize]byte) [HashSize]byte {
+	for i := range sum {
+		sum[i] = ^sum[i]
+	}
+	return sum
+}
+
+// BodyBuffered reports whether the rest of the current file's body and its
+// trailer are buffered, so that reading the body to its end does not wait
+// for the underlying reader. It is true outside a file (there is nothing
+// left to read) and false inside one if the Reader was not made over a
+// *bufio.Reader.
+func (r *Reader) BodyBuffered() bool {
+	_, ok := r.bufferedRest()
+	return ok
+}
+
+// NextBuffered reports whether the rest of the current file, if any, and
+// the whole next frame are buffered, so that Next returns without waiting
+// for the underlying reader. It is false if the Reader was not made over
+// a *bufio.Reader.
+func (r *Reader) NextBuffered() bool {
+	rest, ok := r.bufferedRest()
+	if !ok || r.br == nil {
+		return false
+	}
+	n := r.br.Buffered()
+	if n-rest < frameHeaderLen {
+		return false
+	}
+	hdr, err := r.br.Peek(rest + frameHeaderLen) // buffered: does not read
+	if err != nil {
+		return false
+	}
+	length := binary.BigEndian.Uint32(hdr[rest+1:])
+	return uint64(n-rest-frameHeaderLen) >= uint64(length)
+}
+
+// bufferedRest returns how many bytes of the current file (body and
+// trailer) are still to be read, and whether they are all buffered.
+func (r *Reader) bufferedRest() (int, bool) {
+	if !r.inFile {
+		return 0, true
+	}
+	if r.br == nil || r.remaining > int64(r.br.Buffered()-HashSize) {
+		return 0, false
+	}
+	return int(r.remaining) + HashSize, true
 }
 
 // Sum returns the BLAKE3 hash of the last file whose body was read to the end.

@@ -18,46 +18,111 @@ type Verdict struct {
 type Summary struct {
 	Entries   uint64 // entries received
 	Committed uint64 // entries whose verdict was a success
-	Failed    uint64 // entries whose verdict was a failure
+	Failed    uint64 // entries whose verdict was a failure: always Entries - Committed
 	Bytes     uint64 // sizes of the files written (verdict CodeOK; CodeUnchanged not counted)
 }
 
+// check enforces Failed = Entries - Committed.
+func (s Summary) check() error {
+	if s.Committed > s.Entries || s.Failed != s.Entries-s.Committed {
+		return fmt.Errorf("%w: summary of %d entries counts %d committed and %d failed",
+			ErrFrame, s.Entries, s.Committed, s.Failed)
+	}
+	return nil
+}
+
 // Reply is one frame from the receiver: exactly one field is set.
-// Fatal errors are not replies: ReadReply returns them as *RemoteError.
+// Fatal errors are not replies: ReplyReader.Next returns them as
+// *RemoteError.
 type Reply struct {
 	Verdict *Verdict
 	Summary *Summary
 }
 
-// WriteVerdict writes a verdict frame.
-func WriteVerdict(w io.Writer, v Verdict) error {
-	msg := clip(v.Message)
-	b := appendFrameHeader(make([]byte, 0, 16+len(msg)), frameVerdict, 8+1+2+len(msg))
-	b = binary.BigEndian.AppendUint64(b, v.Index)
-	b = append(b, byte(v.Code))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(msg)))
-	_, err := w.Write(append(b, msg...))
-	return err
+// ReplyWriter writes the receiver's side of a transfer: verdicts, then
+// one summary, or at any point one error frame (which may also take the
+// place of the accept). Nothing may follow the summary or the error
+// frame. Errors are sticky: after a failed write, every call returns it.
+// Callers usually pass a *bufio.Writer and flush it when the reader is
+// about to block.
+type ReplyWriter struct {
+	w     io.Writer
+	err   error
+	buf   []byte
+	ended bool
 }
 
-// WriteSummary writes the summary frame that ends a successful connection.
-func WriteSummary(w io.Writer, s Summary) error {
-	b := appendFrameHeader(make([]byte, 0, 40), frameSummary, 32)
-	for _, n := range []uint64{s.Entries, s.Committed, s.Failed, s.Bytes} {
-		b = binary.BigEndian.AppendUint64(b, n)
+// NewReplyWriter returns a ReplyWriter writing to w.
+func NewReplyWriter(w io.Writer) *ReplyWriter {
+	return &ReplyWriter{w: w, buf: make([]byte, 0, frameHeaderLen+32)}
+}
+
+// WriteVerdict writes a verdict frame. A message over MaxMessageLen bytes
+// is cut.
+func (w *ReplyWriter) WriteVerdict(v Verdict) error {
+	if err := w.start("WriteVerdict"); err != nil {
+		return err
 	}
-	_, err := w.Write(b)
-	return err
+	msg := clip(v.Message)
+	w.buf = appendFrameHeader(w.buf[:0], frameVerdict, 8+1+2+len(msg))
+	w.buf = binary.BigEndian.AppendUint64(w.buf, v.Index)
+	w.buf = append(w.buf, byte(v.Code))
+	w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(msg)))
+	return w.write("verdict", append(w.buf, msg...))
 }
 
-// WriteError writes a fatal error frame; the writer closes the connection
-// after it. A receiver may send one instead of its Accept.
-func WriteError(w io.Writer, code Code, msg string) error {
+// WriteSummary writes the summary frame that ends a transfer. A summary
+// whose Failed is not Entries - Committed is refused with ErrFrame and
+// nothing is written.
+func (w *ReplyWriter) WriteSummary(s Summary) error {
+	if err := w.start("WriteSummary"); err != nil {
+		return err
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	w.buf = appendFrameHeader(w.buf[:0], frameSummary, 32)
+	for _, n := range []uint64{s.Entries, s.Committed, s.Failed, s.Bytes} {
+		w.buf = binary.BigEndian.AppendUint64(w.buf, n)
+	}
+	w.ended = true
+	return w.write("summary", w.buf)
+}
+
+// WriteError writes a fatal error frame; the receiver closes the
+// connection after it. A message over MaxMessageLen bytes is cut.
+func (w *ReplyWriter) WriteError(code Code, msg string) error {
+	if err := w.start("WriteError"); err != nil {
+		return err
+	}
 	msg = clip(msg)
-	b := appendFrameHeader(make([]byte, 0, 8+len(msg)), frameError, 1+2+len(msg))
-	b = append(b, byte(code))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(msg)))
-	_, err := w.Write(append(b, msg...))
+	w.buf = appendFrameHeader(w.buf[:0], frameError, 1+2+len(msg))
+	w.buf = append(w.buf, byte(code))
+	w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(msg)))
+	w.ended = true
+	return w.write("error frame", append(w.buf, msg...))
+}
+
+// start returns the sticky error, or ErrState after the last frame.
+func (w *ReplyWriter) start(call string) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.ended {
+		return w.fail(fmt.Errorf("%w: %s after the summary or an error frame", ErrState, call))
+	}
+	return nil
+}
+
+func (w *ReplyWriter) write(what string, b []byte) error {
+	if _, err := w.w.Write(b); err != nil {
+		return w.fail(fmt.Errorf("write %s: %w", what, err))
+	}
+	return nil
+}
+
+func (w *ReplyWriter) fail(err error) error {
+	w.err = err
 	return err
 }
 
@@ -69,9 +134,12 @@ func clip(s string) string {
 	return s
 }
 
-// ReplyReader reads the receiver's frames.
+// ReplyReader reads the receiver's frames after the accept. Errors are
+// sticky: once Next fails, every later call returns the same error; after
+// the summary, Next returns io.EOF without reading further.
 type ReplyReader struct {
 	r   io.Reader
+	err error
 	buf []byte
 }
 
@@ -81,42 +149,49 @@ func NewReplyReader(r io.Reader) *ReplyReader {
 }
 
 // Next reads the next verdict or summary. An error frame is returned as
-// *RemoteError; an end of stream before a summary as ErrTruncated.
+// *RemoteError; the end of the stream before a summary as ErrTruncated.
 func (rr *ReplyReader) Next() (Reply, error) {
-	var typ [1]byte
-	if _, err := io.ReadFull(rr.r, typ[:]); err != nil {
-		return Reply{}, truncated("reply", err)
+	if rr.err != nil {
+		return Reply{}, rr.err
 	}
-	return readReplyAfterType(rr.r, typ[0], rr.buf)
+	typ, p, err := readFrame(rr.r, rr.buf)
+	if err == io.EOF {
+		err = fmt.Errorf("%w: no summary", ErrTruncated)
+	}
+	if err == nil {
+		var rep Reply
+		if rep, err = parseReply(typ, p); err == nil {
+			if rep.Summary != nil {
+				rr.err = io.EOF
+			}
+			return rep, nil
+		}
+	}
+	rr.err = err
+	return Reply{}, err
 }
 
-func readReplyAfterType(r io.Reader, typ byte, buf []byte) (Reply, error) {
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return Reply{}, truncated("reply", err)
-	}
-	size := binary.BigEndian.Uint32(n[:])
-	if size > MaxFrameLen {
-		return Reply{}, fmt.Errorf("%w: reply of %d bytes", ErrTooLong, size)
-	}
-	p := buf[:size]
-	if _, err := io.ReadFull(r, p); err != nil {
-		return Reply{}, truncated("reply", err)
-	}
+// parseReply decodes the payload of a receiver frame of type typ.
+func parseReply(typ byte, p []byte) (Reply, error) {
 	switch typ {
 	case frameVerdict:
 		if len(p) < 11 {
 			return Reply{}, fmt.Errorf("%w: verdict of %d bytes", ErrFrame, len(p))
 		}
 		msg, err := message(p[9:])
-		v := &Verdict{Index: binary.BigEndian.Uint64(p), Code: Code(p[8]), Message: msg}
-		return Reply{Verdict: v}, err
+		if err != nil {
+			return Reply{}, err
+		}
+		return Reply{Verdict: &Verdict{Index: binary.BigEndian.Uint64(p), Code: Code(p[8]), Message: msg}}, nil
 	case frameSummary:
 		if len(p) != 32 {
 			return Reply{}, fmt.Errorf("%w: summary of %d bytes", ErrFrame, len(p))
 		}
 		be := binary.BigEndian
 		s := &Summary{be.Uint64(p), be.Uint64(p[8:]), be.Uint64(p[16:]), be.Uint64(p[24:])}
+		if err := s.check(); err != nil {
+			return Reply{}, err
+		}
 		return Reply{Summary: s}, nil
 	case frameError:
 		if len(p) < 3 {

@@ -171,6 +171,7 @@ func receiveSession(conn net.Conn) error {
 		return err
 	}
 	rd := protocol.NewReader(br)
+	rw := protocol.NewReplyWriter(bw)
 	var sum protocol.Summary
 	for {
 		hdr, err := rd.Next()
@@ -193,14 +194,14 @@ func receiveSession(conn net.Conn) error {
 		} else {
 			sum.Failed++
 		}
-		if err := protocol.WriteVerdict(bw, protocol.Verdict{Index: sum.Entries - 1, Code: code}); err != nil {
+		if err := rw.WriteVerdict(protocol.Verdict{Index: sum.Entries - 1, Code: code}); err != nil {
 			return err
 		}
 		if err := bw.Flush(); err != nil {
 			return err
 		}
 	}
-	if err := protocol.WriteSummary(bw, sum); err != nil {
+	if err := rw.WriteSummary(sum); err != nil {
 		return err
 	}
 	return bw.Flush()

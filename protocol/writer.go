@@ -108,9 +108,10 @@ func (w *Writer) Close() error {
 }
 
 // Abort gives up on the current file without breaking the stream: it pads
-// the missing bytes with zeros and writes a trailer that cannot match, so
-// the receiver discards the file with a checksum verdict. Senders use it
-// when a source file changes while it is being sent.
+// the missing bytes with zeros and writes as trailer the bitwise complement
+// of the BLAKE3 of all the body bytes written, padding included. The
+// receiver reads ErrAborted and refuses the file with CodeAborted. Senders
+// use it when a source file changes while it is being sent.
 func (w *Writer) Abort() error {
 	if w.err != nil {
 		return w.err
@@ -131,9 +132,7 @@ func (w *Writer) Abort() error {
 	w.inFile = false
 	var sum [HashSize]byte
 	w.hash.Sum(sum[:0])
-	for i := range sum {
-		sum[i] = ^sum[i]
-	}
+	sum = complement(sum)
 	if _, err := w.w.Write(sum[:]); err != nil {
 		return w.fail(fmt.Errorf("write trailer: %w", err))
 	}

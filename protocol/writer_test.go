@@ -37,7 +37,8 @@ func TestWriteTooLong(t *testing.T) {
 }
 
 // TestWriteTooShortThenAbort: Close refuses a short file; Abort then ends
-// it so that the reader sees ErrChecksum for it and reads the next entry.
+// it so that the reader sees ErrAborted (also an ErrChecksum) for it and
+// reads the next entry.
 func TestWriteTooShortThenAbort(t *testing.T) {
 	for _, written := range []int{0, 1, bufSize - 1, bufSize} {
 		var buf bytes.Buffer
@@ -60,8 +61,8 @@ func TestWriteTooShortThenAbort(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(struct{ io.Reader }{rd})
-		if !errors.Is(err, protocol.ErrChecksum) {
-			t.Fatalf("aborted body: %v, want ErrChecksum", err)
+		if err != protocol.ErrAborted || !errors.Is(err, protocol.ErrChecksum) {
+			t.Fatalf("aborted body: %v, want ErrAborted, which is an ErrChecksum", err)
 		}
 		want := append(body(written, 0), make([]byte, bufSize+1-written)...)
 		if !bytes.Equal(got, want) {
@@ -116,8 +117,32 @@ func TestAbortAfterFullBody(t *testing.T) {
 	if _, err := rd.Next(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.ReadAll(struct{ io.Reader }{rd}); !errors.Is(err, protocol.ErrChecksum) {
-		t.Fatalf("body: %v, want ErrChecksum", err)
+	if _, err := io.ReadAll(struct{ io.Reader }{rd}); err != protocol.ErrAborted {
+		t.Fatalf("body: %v, want ErrAborted", err)
+	}
+}
+
+// TestChecksumIsNotAbort: a trailer that is neither the hash nor its
+// complement is ErrChecksum, and ErrChecksum is not an ErrAborted.
+func TestChecksumIsNotAbort(t *testing.T) {
+	var buf bytes.Buffer
+	encode(t, &buf, []testEntry{fileEntry("f", []byte("abc"))})
+	b := buf.Bytes()
+	trailer := b[len(b)-13-protocol.HashSize : len(b)-13] // before the end frame
+	for i := range trailer {
+		trailer[i] = ^trailer[i]
+	}
+	trailer[0] ^= 1 // the complement but for one bit
+	rd := protocol.NewReader(bytes.NewReader(b))
+	if _, err := rd.Next(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := io.ReadAll(struct{ io.Reader }{rd})
+	if !errors.Is(err, protocol.ErrChecksum) || errors.Is(err, protocol.ErrAborted) {
+		t.Fatalf("body: %v, want ErrChecksum and not ErrAborted", err)
+	}
+	if _, err := rd.Next(); err != io.EOF {
+		t.Fatalf("Next after a mismatch = %v, want io.EOF", err)
 	}
 }
 

@@ -31,13 +31,19 @@ func isTemporary(err error) bool {
 type replies struct {
 	mu sync.Mutex
 	bw *bufio.Writer
+	rw *protocol.ReplyWriter // over bw
+}
+
+func newReplies(w io.Writer, size int) *replies {
+	bw := bufio.NewWriterSize(w, size)
+	return &replies{bw: bw, rw: protocol.NewReplyWriter(bw)}
 }
 
 func (r *replies) verdicts(vs []protocol.Verdict) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range vs {
-		if err := protocol.WriteVerdict(r.bw, v); err != nil {
+		if err := r.rw.WriteVerdict(v); err != nil {
 			return err
 		}
 	}
@@ -47,7 +53,7 @@ func (r *replies) verdicts(vs []protocol.Verdict) error {
 func (r *replies) summary(s protocol.Summary) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := protocol.WriteSummary(r.bw, s); err != nil {
+	if err := r.rw.WriteSummary(s); err != nil {
 		return err
 	}
 	return r.bw.Flush()
@@ -56,7 +62,7 @@ func (r *replies) summary(s protocol.Summary) error {
 func (r *replies) fail(code protocol.Code, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if protocol.WriteError(r.bw, code, msg) == nil {
+	if r.rw.WriteError(code, msg) == nil {
 		r.bw.Flush()
 	}
 }
@@ -68,13 +74,12 @@ func (s *server) refuseBusy(conn net.Conn, linger bool) {
 	s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", "too many connections")
 	if !linger {
 		conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		protocol.WriteError(conn, protocol.CodeBusy, "too many connections")
+		protocol.NewReplyWriter(conn).WriteError(protocol.CodeBusy, "too many connections")
 		closeNow(conn)
 		return
 	}
 	conn.SetDeadline(time.Now().Add(lingerTime))
-	bw := bufio.NewWriter(conn)
-	(&replies{bw: bw}).fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", s.opts.MaxConns))
+	newReplies(conn, 4096).fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", s.opts.MaxConns))
 	closeGently(conn)
 }
 
@@ -122,7 +127,7 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	log := s.log.With("peer", peer)
 	conn := idle.Watch(raw, s.opts.IdleTimeout)
 	defer conn.Close()
-	ss := &session{s: s, conn: conn, log: log, replies: &replies{bw: bufio.NewWriterSize(conn, 64<<10)},
+	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10),
 		space: spaceCheck{dir: s.opts.Dir}}
 	ss.dirs = newDirCache(s.root, &ss.stage)
 	defer ss.dirs.close()

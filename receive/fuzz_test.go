@@ -44,7 +44,7 @@ func seedSenderVectors(f *testing.F) {
 
 // fuzzServer is a server on a fresh inbox inside its own parent
 // directory, so that anything written outside the inbox shows.
-func fuzzServer(f *testing.F) (*server, string) {
+func fuzzServer(f testing.TB) (*server, string) {
 	parent := f.TempDir()
 	inbox := filepath.Join(parent, "inbox")
 	if err := os.Mkdir(inbox, 0o755); err != nil {

@@ -36,10 +36,6 @@ const (
 	maxLanes    = 4        // writing goroutines, at most
 )
 
-// nextFrame is what must be buffered for the next frame to be read
-// without waiting: a frame header and the largest payload.
-const nextFrame = 5 + protocol.MaxFrameLen
-
 // writeJob is a verified small file.
 type writeJob struct {
 	it   *item
@@ -221,7 +217,7 @@ func (w *writer) wait() {
 // writer once its hash has been checked. Its directory exists.
 func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 	size := int(it.hdr.Size)
-	if ss.in.Buffered() < size+protocol.HashSize {
+	if !pr.BodyBuffered() {
 		ss.writes.flush() // the body is still on its way
 	}
 	body := ss.writes.room(size)
@@ -230,13 +226,23 @@ func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 		if !errors.Is(err, protocol.ErrChecksum) {
 			return err
 		}
-		it.decide(protocol.CodeChecksum, checksumMsg)
+		it.decide(bodyVerdict(err))
 		ss.commit.add(it)
 		return nil
 	}
 	it.sum = pr.Sum()
-	ss.writes.add(writeJob{it: it, body: body}, ss.in.Buffered() >= nextFrame)
+	ss.writes.add(writeJob{it: it, body: body}, pr.NextBuffered())
 	return nil
+}
+
+// bodyVerdict is the verdict on a file whose body was read to its end but
+// did not match its trailer (err is an ErrChecksum): aborted by the sender
+// (a refusal) or corrupted (an integrity failure).
+func bodyVerdict(err error) (protocol.Code, string) {
+	if errors.Is(err, protocol.ErrAborted) {
+		return protocol.CodeAborted, "aborted by the sender"
+	}
+	return protocol.CodeChecksum, checksumMsg
 }
 
 // readBody reads exactly len(b) bytes of the current body and its trailer:

@@ -9,26 +9,60 @@ import (
 	"github.com/ft-team/ft/protocol"
 )
 
+// errBadReplies marks replies that break the protocol (PROTOCOL.md
+// section 12): the receiver's word on the transfer cannot be trusted.
+var errBadReplies = errors.New("receiver broke the protocol")
+
 // replyResult is what the reply reader ends with.
 type replyResult struct {
 	summary protocol.Summary
 	err     error
 }
 
-// verdicts records the receiver's verdict on each entry, by wire index,
-// in a byte per entry (plus the messages of failures).
+// verdicts records the receiver's verdict on each entry, by wire index:
+// a code per entry, a bit saying it has one, the messages of failures.
 type verdicts struct {
 	sent  atomic.Int64 // entries sent so far: no verdict may name a later one
-	codes []uint8      // code+1; 0 while there is none
+	codes []protocol.Code
+	have  []uint64 // bit i%64 of have[i/64]: entry i has a verdict
 	msgs  map[uint64]string
+}
+
+func newVerdicts() *verdicts { return &verdicts{msgs: make(map[uint64]string)} }
+
+func (vs *verdicts) has(i int) bool {
+	return i/64 < len(vs.have) && vs.have[i/64]&(1<<(i%64)) != 0
+}
+
+// add records v, which must name an entry sent and without a verdict yet.
+func (vs *verdicts) add(v *protocol.Verdict) error {
+	if v.Index >= uint64(vs.sent.Load()) {
+		return fmt.Errorf("%w: verdict for entry %d, which was not sent", protocol.ErrFrame, v.Index)
+	}
+	i := int(v.Index)
+	if vs.has(i) {
+		return fmt.Errorf("%w: second verdict for entry %d", protocol.ErrFrame, v.Index)
+	}
+	if i >= len(vs.codes) {
+		vs.codes = append(vs.codes, make([]protocol.Code, i+1-len(vs.codes))...)
+	}
+	if i/64 >= len(vs.have) {
+		vs.have = append(vs.have, make([]uint64, i/64+1-len(vs.have))...)
+	}
+	vs.codes[i] = v.Code
+	vs.have[i/64] |= 1 << (i % 64)
+	if !v.Code.Success() {
+		vs.msgs[v.Index] = v.Message
+	}
+	return nil
 }
 
 // get returns the verdict on entry i, if there is one.
 func (vs *verdicts) get(i int) (protocol.Verdict, bool) {
-	if i >= len(vs.codes) || vs.codes[i] == 0 {
+	if !vs.has(i) {
 		return protocol.Verdict{}, false
 	}
-	return protocol.Verdict{Index: uint64(i), Code: protocol.Code(vs.codes[i] - 1), Message: vs.msgs[uint64(i)]}, true
+	return protocol.Verdict{Index: uint64(i), Code: vs.codes[i], Message: vs.msgs[uint64(i)]}, true
 }
 
 // readReplies reads verdicts into vs until the summary. It runs
@@ -37,30 +71,60 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 	rr := protocol.NewReplyReader(r)
 	for {
 		rep, err := rr.Next()
-		if err != nil {
-			return replyResult{err: err}
-		}
-		if rep.Summary != nil {
+		if err == nil && rep.Summary != nil {
 			return replyResult{summary: *rep.Summary}
 		}
-		v := rep.Verdict
-		if v.Index >= uint64(vs.sent.Load()) || v.Code == 0xff {
-			return replyResult{err: fmt.Errorf("%w: verdict for entry %d", protocol.ErrFrame, v.Index)}
+		if err == nil {
+			err = vs.add(rep.Verdict)
 		}
-		for uint64(len(vs.codes)) <= v.Index {
-			vs.codes = append(vs.codes, 0)
+		if errors.Is(err, protocol.ErrFrame) || errors.Is(err, protocol.ErrTooLong) {
+			err = fmt.Errorf("%w: %w", errBadReplies, err)
 		}
-		if vs.codes[v.Index] != 0 {
-			return replyResult{err: fmt.Errorf("%w: second verdict for entry %d", protocol.ErrFrame, v.Index)}
-		}
-		vs.codes[v.Index] = uint8(v.Code) + 1
-		if !v.Code.Success() {
-			vs.msgs[v.Index] = v.Message
+		if err != nil {
+			return replyResult{err: err}
 		}
 	}
 }
 
-// collect fills res from the verdicts of the sent entries.
+// check compares the summary with the verdicts on the entries sent: the
+// receiver must have given each exactly one verdict, counted them right,
+// and never committed a file that was aborted.
+func (vs *verdicts) check(sum protocol.Summary, s *sent) error {
+	n := len(s.wire)
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %w: %s", errBadReplies, protocol.ErrFrame, fmt.Sprintf(format, args...))
+	}
+	if sum.Entries != uint64(n) {
+		return bad("receiver counted %d entries, %d were sent", sum.Entries, n)
+	}
+	if len(vs.codes) > n {
+		return bad("verdict for entry %d, which was not sent", len(vs.codes)-1)
+	}
+	var committed, bytes uint64
+	for i, li := range s.wire {
+		v, ok := vs.get(i)
+		switch {
+		case !ok:
+			return bad("no verdict for entry %d before the summary", i)
+		case !v.Code.Success():
+			continue
+		case s.local[i] != nil:
+			return bad("verdict %s for entry %d, which was aborted", v.Code, i)
+		}
+		committed++
+		if e := s.w.at(int(li)); v.Code == protocol.CodeOK && e.kind == protocol.KindFile {
+			bytes += uint64(e.size)
+		}
+	}
+	if sum.Committed != committed || sum.Bytes != bytes {
+		return bad("summary counts %d committed and %d bytes, the verdicts %d and %d",
+			sum.Committed, sum.Bytes, committed, bytes)
+	}
+	return nil // sum.Failed = sum.Entries - sum.Committed: the ReplyReader checked it
+}
+
+// collect fills res from the verdicts of the sent entries. An entry the
+// sender aborted is reported for its local reason, whatever the verdict.
 func collect(res *Result, s *sent, vs *verdicts) {
 	for i, li := range s.wire {
 		name := s.w.at(int(li)).name
@@ -75,7 +139,7 @@ func collect(res *Result, s *sent, vs *verdicts) {
 			if v.Code == protocol.CodeUnchanged {
 				res.Unchanged++
 			}
-		default:
+		default: // any other code, known or not, is a refusal
 			res.Failed = append(res.Failed, FileError{Name: name, Code: v.Code, Err: verdictError(&v)})
 		}
 	}

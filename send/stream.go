@@ -41,11 +41,11 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 	defer close(w.stop)
 
 	replies := make(chan replyResult, 1)
-	vs := &verdicts{msgs: make(map[uint64]string)}
+	vs := newVerdicts()
 	go func() {
 		rr := readReplies(bufio.NewReader(conn), vs)
-		if errors.As(rr.err, new(*protocol.RemoteError)) {
-			conn.Close() // the receiver has given up: stop streaming into the void
+		if errors.As(rr.err, new(*protocol.RemoteError)) || errors.Is(rr.err, errBadReplies) {
+			conn.Close() // the receiver has given up, or cannot be trusted: stop streaming into the void
 		}
 		replies <- rr
 	}()
@@ -67,8 +67,8 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 		return res, err
 	}
 	collect(res, sent, vs)
-	if s := rr.summary; s.Entries != uint64(len(sent.wire)) {
-		return res, fmt.Errorf("%w: receiver counted %d entries, %d were sent", ErrConnLost, s.Entries, len(sent.wire))
+	if err := vs.check(rr.summary, sent); err != nil {
+		return res, fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
 	return res, nil
 }
@@ -275,7 +275,8 @@ func checkUnchanged(f source, e *entry) error {
 }
 
 // connError decides what a broken transfer reports: the receiver's own
-// error frame first, then cancellation, then idleness, then the rest.
+// error frame or its breaking the protocol first, then cancellation, then
+// idleness, then the rest.
 func connError(ctx context.Context, conn *idle.Conn, werr, rerr error) error {
 	var remote *protocol.RemoteError
 	switch {
@@ -283,6 +284,8 @@ func connError(ctx context.Context, conn *idle.Conn, werr, rerr error) error {
 		return nil
 	case errors.As(rerr, &remote):
 		return fmt.Errorf("%w: %w", ErrConnLost, remote)
+	case errors.Is(rerr, errBadReplies): // the cause of the broken write, if any
+		return fmt.Errorf("%w: %w", ErrConnLost, rerr)
 	case ctx.Err() != nil:
 		return context.Cause(ctx)
 	case conn.Expired():

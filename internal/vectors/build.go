@@ -90,6 +90,16 @@ func (s *stream) trailer(body string) *stream {
 	return s
 }
 
+// abortTrailer appends the bitwise complement of the BLAKE3 of body: the
+// trailer of an aborted file.
+func (s *stream) abortTrailer(body string) *stream {
+	sum := blake3.Sum256([]byte(body))
+	for _, c := range sum {
+		s.b = append(s.b, ^c)
+	}
+	return s
+}
+
 func (s *stream) dir(name string) *stream {
 	return s.frame(typeDir, entry(name, modeDir, mtime, 0, ""))
 }

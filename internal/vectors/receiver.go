@@ -5,6 +5,7 @@ const (
 	codeOK       = 0
 	codeExists   = 2
 	codeChecksum = 6
+	codeAborted  = 9
 	codeProtocol = 16
 	codeVersion  = 17
 	codeBusy     = 18
@@ -36,6 +37,12 @@ func receiverVectors() []Vector {
 		rv("reply-ok", "", "verdicts out of order (2, 0, 1), one of them a refusal, then the summary",
 			s().accept(1, 0).verdict(2, codeOK, "").verdict(0, codeExists, exists).verdict(1, codeChecksum, "").summary(3, 1, 2, 13),
 			accept1, verdict(2, codeOK, ""), verdict(0, codeExists, exists), verdict(1, codeChecksum, ""), summary(3, 1, 2, 13)),
+		rv("reply-aborted", "", "a verdict of code 9 (aborted by the sender) for entry 0 and ok for entry 1, then the summary",
+			s().accept(1, 0).verdict(0, codeAborted, "aborted by the sender").verdict(1, codeOK, "").summary(2, 1, 1, 4),
+			accept1, verdict(0, codeAborted, "aborted by the sender"), verdict(1, codeOK, ""), summary(2, 1, 1, 4)),
+		rv("reply-unknown-codes", "", "verdicts of codes 10, 15, 16 and 255, which read fine; a sender counts each as a refusal (section 7)",
+			s().accept(1, 0).verdict(0, 10, "").verdict(1, 15, "").verdict(2, 16, "").verdict(3, 255, "").summary(4, 0, 4, 0),
+			accept1, verdict(0, 10, ""), verdict(1, 15, ""), verdict(2, 16, ""), verdict(3, 255, ""), summary(4, 0, 4, 0)),
 		rv("reply-empty-transfer", "", "the summary of a transfer of no entries",
 			s().accept(1, 0).summary(0, 0, 0, 0), accept1, summary(0, 0, 0, 0)),
 		remote(rv("reply-busy", "RemoteError", "an error frame (busy) instead of the accept",
@@ -67,6 +74,10 @@ func receiverVectors() []Vector {
 			s().accept(1, 0).frame(typeSummary, make([]byte, 31)), accept1),
 		rv("reply-error-short", "ErrFrame", "an error frame of 2 bytes",
 			s().accept(1, 0).frame(typeError, []byte{codeProtocol, 0}), accept1),
+		rv("reply-summary-failed-wrong", "ErrFrame", "a summary of 3 entries, 1 committed and 1 failed: failed must be entries - committed",
+			s().accept(1, 0).verdict(0, codeOK, "").summary(3, 1, 1, 0), accept1, verdict(0, codeOK, "")),
+		rv("reply-summary-committed-over", "ErrFrame", "a summary of 1 entry, 2 committed and 2^64-1 failed (entries - committed wrapped around)",
+			s().accept(1, 0).summary(1, 2, 1<<64-1, 0), accept1),
 		rv("reply-unknown-type", "ErrFrame", "a frame of type 0x83, not defined in version 1",
 			s().accept(1, 0).frame(0x83, nil), accept1),
 		rv("reply-sender-type", "ErrFrame", "an end frame (0x0f) from the receiver",

@@ -95,18 +95,37 @@ func wrongHash() Vector {
 }
 
 // aborted is what Writer.Abort produces: the body padded with zeros and
-// the bitwise complement of its hash.
+// the bitwise complement of its hash, padding included.
 func aborted() Vector {
 	body := "abcd\x00\x00\x00\x00\x00\x00"
-	s := newStream().hello1().frame(typeFile, entry("partial", modeFile, mtime, 10, "")).raw(body).trailer(body)
-	for i := len(s.b) - 32; i < len(s.b); i++ {
-		s.b[i] = ^s.b[i]
-	}
+	s := newStream().hello1().frame(typeFile, entry("partial", modeFile, mtime, 10, "")).raw(body).abortTrailer(body)
 	s.file("next", "fine").end(2)
 	e := fileOK("partial", body)
-	e.Body = "ErrChecksum"
+	e.Body = "ErrAborted"
 	return ok("aborted", "an aborted file (4 bytes, then zero padding to its size of 10, then the complemented hash), then a good one",
 		s, e, fileOK("next", "fine"))
+}
+
+// abortVectors pin down what an abort is: the complement of the hash of
+// every body byte sent, padding included, whatever the size.
+func abortVectors() []Vector {
+	s := newStream
+	whole := fileOK("whole", "all of it")
+	whole.Body = "ErrAborted"
+	empty := fileOK("empty", "")
+	empty.Body = "ErrAborted"
+	prefix := fileOK("partial", "abcd\x00\x00\x00\x00\x00\x00")
+	prefix.Body = "ErrChecksum"
+	return []Vector{
+		ok("aborted-whole-body", "a file aborted after its whole body was sent (the source changed after it was read)",
+			s().hello1().file("a", "1").frame(typeFile, entry("whole", modeFile, mtime, 9, "")).
+				raw("all of it").abortTrailer("all of it").end(2), fileOK("a", "1"), whole),
+		ok("aborted-empty", "a file of size 0 aborted: the complement of the BLAKE3 of nothing",
+			s().hello1().frame(typeFile, entry("empty", modeFile, mtime, 0, "")).abortTrailer("").end(1), empty),
+		ok("aborted-prefix-hash", "4 bytes, zero padding to 10, and the complement of the hash of the 4 bytes only: not an abort (the padding is hashed), a checksum mismatch",
+			s().hello1().frame(typeFile, entry("partial", modeFile, mtime, 10, "")).
+				raw("abcd\x00\x00\x00\x00\x00\x00").abortTrailer("abcd").end(1), prefix),
+	}
 }
 
 // senderHello returns streams that fail in or right after the hello.

@@ -72,9 +72,10 @@ type Entry struct {
 	MTime  int64  `json:"mtime"` // Unix nanoseconds, 0 = unknown
 	Size   int64  `json:"size"`
 	Target string `json:"target,omitempty"`
-	// Body, for files: "ok" (trailer matches), "ErrChecksum" (it does
-	// not, the stream goes on) or "incomplete" (the stream failed inside
-	// the body or trailer; Error says how).
+	// Body, for files: "ok" (trailer matches), "ErrAborted" (the trailer
+	// is its complement: the sender aborted the file), "ErrChecksum" (any
+	// other mismatch; after either the stream goes on) or "incomplete"
+	// (the stream failed inside the body or trailer; Error says how).
 	Body string `json:"body,omitempty"`
 	// BLAKE3 is the hex BLAKE3-256 of the body bytes as received, for
 	// bodies read to their end.
@@ -125,7 +126,7 @@ const (
 func All() []Vector {
 	var vs []Vector
 	for _, group := range [][]Vector{
-		senderOK(), senderHello(), senderFraming(), senderEntries(),
+		senderOK(), abortVectors(), senderHello(), senderFraming(), senderEntries(),
 		senderNames(), receiverVectors(), exampleVectors(),
 	} {
 		vs = append(vs, group...)
