@@ -192,7 +192,7 @@ type expectation struct {
 // expect applies the receiver's rules to the entries a vector lists: a
 // whole entry with a good trailer lands unless its name is already taken
 // in this stream (first wins: an identical file is unchanged, anything
-// else exists, a directory again is fine); a bad trailer fails its entry.
+// else exists, a directory again is fine); a bad trailer fails its entry, an aborted one is aborted.
 func expect(v vectors.Vector) expectation {
 	x := expectation{verdicts: make(map[uint64]protocol.Code), partial: make(map[uint64]bool)}
 	placed := make(map[string]vectors.Entry)
@@ -204,6 +204,8 @@ func expect(v vectors.Vector) expectation {
 			x.partial[idx] = true
 		case e.Body == "ErrChecksum":
 			x.verdicts[idx] = protocol.CodeChecksum
+		case e.Body == "ErrAborted":
+			x.verdicts[idx] = protocol.CodeAborted
 		case taken && prev.Kind == "file" && e.Kind == "file" && prev.BLAKE3 == e.BLAKE3:
 			x.verdicts[idx] = protocol.CodeUnchanged
 		case taken && !(prev.Kind == "dir" && e.Kind == "dir"):
