@@ -28,9 +28,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	ftBin = filepath.Join(dir, "ft")
-	if out, err := exec.Command("go", "build", "-race", "-o", ftBin, ".").CombinedOutput(); err != nil {
+	// The binary is built with the tags of the test (buildtags_*_test.go).
+	tags := "-tags=" + buildTags
+	if out, err := exec.Command("go", "build", "-race", tags, "-o", ftBin, ".").CombinedOutput(); err != nil {
 		// -race needs cgo; fall back to a plain build.
-		if out2, err2 := exec.Command("go", "build", "-o", ftBin, ".").CombinedOutput(); err2 != nil {
+		if out2, err2 := exec.Command("go", "build", tags, "-o", ftBin, ".").CombinedOutput(); err2 != nil {
 			fmt.Fprintf(os.Stderr, "build ft: %v\n%s\n%s", err2, out, out2)
 			os.Exit(1)
 		}

@@ -2,14 +2,12 @@ package receive
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path"
 	"sync"
 	"time"
 
+	"github.com/ft-team/ft/internal/inbox"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -26,10 +24,7 @@ const (
 type item struct {
 	index   uint64
 	hdr     *protocol.Header
-	dir     string   // slash-separated directory of the name ("." for the inbox)
-	sub     *dir     // handle on dir, while a temp file is there
-	tmp     string   // temp file in dir holding a verified body ("" if none)
-	created []string // directories made for this item, to take back if it fails
+	tmp     *inbox.Temp // a verified body, written (nil if none)
 	sum     [protocol.HashSize]byte
 	start   time.Time     // when its header arrived
 	took    time.Duration // from header to verified body
@@ -49,7 +44,7 @@ func (it *item) decide(code protocol.Code, msg string) {
 // The reading goroutine adds items without waking the committer for each.
 type committer struct {
 	ss   *session
-	dirs *dirCache // the committer's own directory handles
+	dirs *inbox.Dirs // the committer's own directory handles
 	done chan struct{}
 	wake chan struct{} // a token: items are pending
 	kick chan struct{} // a token: the batch is full or the stream ended
@@ -66,7 +61,7 @@ type committer struct {
 }
 
 func newCommitter(ss *session) *committer {
-	c := &committer{ss: ss, dirs: newDirCache(ss.s.root, &ss.stage), done: make(chan struct{}),
+	c := &committer{ss: ss, dirs: ss.t.Dirs(), done: make(chan struct{}),
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	c.room = sync.NewCond(&c.mu)
 	go c.run()
@@ -119,7 +114,7 @@ func (c *committer) finish() protocol.Summary {
 
 func (c *committer) run() {
 	defer close(c.done)
-	defer c.dirs.close()
+	defer c.dirs.Close()
 	timer := time.NewTimer(batchWindow)
 	timer.Stop()
 	for {
@@ -194,7 +189,7 @@ func (c *committer) commitBatch(batch []*item) {
 // syncDisk flushes the inbox's filesystem, counting as connection progress.
 func (c *committer) syncDisk() {
 	c.ss.conn.Touch()
-	if err := syncFS(c.ss.s.root); err != nil {
+	if err := c.ss.t.Sync(); err != nil {
 		c.ss.log.Warn("sync", "err", err)
 	}
 	c.ss.conn.Touch()
@@ -262,38 +257,52 @@ func (c *committer) err() error {
 // commitItem puts one verified file or symlink in place and decides its
 // verdict. (Directories are made by the reading goroutine.)
 func (c *committer) commitItem(it *item) {
+	var r inbox.Result
 	if it.hdr.Kind == protocol.KindSymlink {
-		c.commitSymlink(it)
-		return
+		r, it.staged = c.ss.t.Symlink(it.hdr.Name, it.hdr.Linkname)
+	} else {
+		r, it.staged = c.ss.t.Commit(c.dirs, it.tmp, it.sum), it.tmp.Staged()
 	}
-	if it.staged { // already under its name in a staging directory
-		it.decide(protocol.CodeOK, "")
-		return
-	}
-	// The reading goroutine's handle on the directory may be closed by
-	// now: take the committer's own.
-	sub, err := c.dirs.open(it.dir)
-	if err != nil {
-		c.ss.s.root.Remove(path.Join(it.dir, it.tmp))
-		it.tmp = ""
-		c.fail(it, protocol.CodeIO, err)
-		return
-	}
-	it.sub = sub
-	c.commitFile(it)
+	it.decide(r.Code, r.Msg)
 }
 
-// fail decides a failed item's verdict and removes its temp file and the
-// directories made for it.
-func (c *committer) fail(it *item, code protocol.Code, err error) {
-	if it.tmp != "" {
-		it.sub.Remove(it.tmp)
+// staged is an entry inside a staging directory, verified and written,
+// waiting for its directory to be published. It is kept small: a tree may
+// hold hundreds of thousands.
+type staged struct {
+	inbox.Staged
+	index uint64
+	size  int64
+}
+
+func stagedOf(it *item) staged {
+	return staged{Staged: inbox.Staged{Name: it.hdr.Name, Kind: it.hdr.Kind}, index: it.index, size: it.hdr.Size}
+}
+
+// publish moves every staging directory into place and sends the verdicts
+// held back for their contents. It runs in the committer at the end of the
+// connection, whatever the end: what was verified is kept.
+func (c *committer) publish() {
+	if len(c.staged) == 0 {
+		return
 	}
-	rmdirs(c.ss.s.root, it.created)
-	if errors.Is(err, fs.ErrExist) {
-		code = protocol.CodeExists
-	} else if isNoSpace(err) {
-		code = protocol.CodeNoSpace
+	sync := !c.ss.s.opts.NoSync
+	if sync {
+		c.syncDisk()
 	}
-	it.decide(code, cleanErr(err))
+	entries := make([]inbox.Staged, len(c.staged))
+	for i, e := range c.staged {
+		entries[i] = e.Staged
+	}
+	results := c.ss.t.Publish(c.dirs, entries, c.ss.warn)
+	if sync {
+		c.syncDisk()
+	}
+	verdicts := make([]protocol.Verdict, len(c.staged))
+	for i, e := range c.staged {
+		verdicts[i] = protocol.Verdict{Index: e.index, Code: results[i].Code, Message: results[i].Msg}
+		c.count(e.Kind, e.Name, e.size, verdicts[i])
+	}
+	c.ss.replies.verdicts(verdicts)
+	c.staged = nil
 }

@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
-	"path"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/ft-team/ft/internal/idle"
+	"github.com/ft-team/ft/internal/inbox"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -110,13 +111,14 @@ type session struct {
 	log     *slog.Logger
 	replies *replies
 	commit  *committer
-	writes  *writer            // small files (see writer.go)
-	in      *bufio.Reader      // from the sender
-	dirs    *dirCache          // the reading goroutine's directory handles
-	space   spaceCheck         // free space of the inbox
-	dirAttr []*protocol.Header // directories whose mode and time are set at the end
-	fresh   map[string]bool    // directories this session created (see markFresh)
-	stage   staging            // new directories being filled (see stage.go)
+	writes  *writer // small files (see writer.go)
+	t       *inbox.Transfer
+	dirs    *inbox.Dirs // the reading goroutine's directory handles
+}
+
+// warn logs a filesystem operation that failed on name.
+func (ss *session) warn(op, name string, err error) {
+	ss.log.Warn(op, "name", name, "err", inbox.Describe(err))
 }
 
 // serveConn serves one sender and returns the connection's outcome.
@@ -127,10 +129,9 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	log := s.log.With("peer", peer)
 	conn := idle.Watch(raw, s.opts.IdleTimeout)
 	defer conn.Close()
-	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10),
-		space: spaceCheck{dir: s.opts.Dir}}
-	ss.dirs = newDirCache(s.root, &ss.stage)
-	defer ss.dirs.close()
+	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10), t: s.in.Begin()}
+	ss.dirs = ss.t.Dirs()
+	defer ss.dirs.Close()
 	stop := context.AfterFunc(ctx, func() {
 		conn.Grace(time.Second)
 		ss.replies.fail(protocol.CodeShutdown, "receiver is shutting down")
@@ -148,13 +149,13 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	}
 	defer func() { <-s.slots }()
 	// Allocated only now: a connection in its handshake costs little.
-	ss.in = bufio.NewReaderSize(conn, readBufSize)
+	in := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(ss)
 	ss.writes = newWriter(ss)
-	err = ss.readEntries(protocol.NewReader(ss.in))
+	err = ss.readEntries(protocol.NewReader(in))
 	ss.writes.wait()
 	sum := ss.commit.finish()
-	ss.finishDirs()
+	ss.t.FinishDirs(ss.warn)
 	if err == nil {
 		err = ss.replies.summary(sum)
 	}
@@ -241,7 +242,7 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		if h.Kind != protocol.KindFile || h.Size > smallFile {
 			ss.writes.before(h.Name) // see writer.go
 		}
-		it := &item{index: index, hdr: h, start: time.Now(), dir: path.Dir(h.Name)}
+		it := &item{index: index, hdr: h, start: time.Now()}
 		switch h.Kind {
 		case protocol.KindFile:
 			if err := ss.receiveFile(pr, it); err != nil {
@@ -250,7 +251,9 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 			continue
 		case protocol.KindDir:
 			// Made at once, so that the files that follow find their directory.
-			ss.makeDir(it)
+			var r inbox.Result
+			r, it.staged = ss.t.Mkdir(h.Name, fs.FileMode(h.Mode), h.ModTime)
+			it.decide(r.Code, r.Msg)
 		}
 		ss.commit.add(it)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ft-team/ft/internal/inbox"
 )
 
 // vectorsDir holds the protocol's test vectors; its sender streams seed
@@ -46,18 +48,18 @@ func seedSenderVectors(f *testing.F) {
 // directory, so that anything written outside the inbox shows.
 func fuzzServer(f testing.TB) (*server, string) {
 	parent := f.TempDir()
-	inbox := filepath.Join(parent, "inbox")
-	if err := os.Mkdir(inbox, 0o755); err != nil {
+	dir := filepath.Join(parent, "inbox")
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		f.Fatal(err)
 	}
-	root, err := os.OpenRoot(inbox)
+	in, err := inbox.Open(dir, inbox.Options{NoSync: true})
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { root.Close() })
-	opts := Options{Dir: inbox, NoSync: true, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second,
+	f.Cleanup(func() { in.Close() })
+	opts := Options{Dir: dir, NoSync: true, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)}.withDefaults()
-	s := &server{opts: opts, root: root, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
+	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
 		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
 	return s, parent
 }
@@ -68,7 +70,7 @@ func fuzzServer(f testing.TB) (*server, string) {
 func FuzzConn(f *testing.F) {
 	seedSenderVectors(f)
 	s, parent := fuzzServer(f)
-	inbox := s.opts.Dir
+	dir := s.opts.Dir
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		client, srv := net.Pipe()
 		done := make(chan struct{})
@@ -82,26 +84,26 @@ func FuzzConn(f *testing.F) {
 		case <-time.After(20 * time.Second):
 			t.Fatalf("the connection did not end")
 		}
-		checkInbox(t, parent, inbox)
+		checkInbox(t, parent, dir)
 	})
 }
 
 // checkInbox fails on temp files left in the inbox or anything written
 // beside it, then empties the inbox for the next input.
-func checkInbox(t *testing.T, parent, inbox string) {
+func checkInbox(t *testing.T, parent, dir string) {
 	t.Helper()
 	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
 		t.Fatalf("something was written outside the inbox: %v", entries)
 	}
-	filepath.WalkDir(inbox, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && isTempName(d.Name()) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && inbox.IsTempName(d.Name()) {
 			t.Errorf("temp file left: %s", p)
 		}
 		return nil
 	})
-	entries, _ := os.ReadDir(inbox)
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		p := filepath.Join(inbox, e.Name())
+		p := filepath.Join(dir, e.Name())
 		filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
 				os.Chmod(q, 0o755) // received directories may be read-only

@@ -13,15 +13,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ft-team/ft/internal/inbox"
 )
 
 // Sentinel errors. Run's error, and with Once the connection's, wraps one.
 var (
-	ErrInbox     = errors.New("receive: unusable inbox")
+	ErrInbox     = inbox.ErrUnusable // "unusable inbox"
 	ErrListen    = errors.New("receive: cannot listen")
 	ErrConnLost  = errors.New("receive: connection failed")
 	ErrRefused   = errors.New("receive: files refused")
@@ -82,7 +83,7 @@ func (o Options) withDefaults() Options {
 // server is the state shared by the connections of one Run.
 type server struct {
 	opts       Options
-	root       *os.Root
+	in         *inbox.Inbox
 	log        *slog.Logger
 	slots      chan struct{} // transfers past their handshake, up to MaxConns
 	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
@@ -104,14 +105,16 @@ const (
 // connection ends (then it returns that connection's outcome).
 func Run(ctx context.Context, opts Options) error {
 	opts = opts.withDefaults()
-	root, err := openInbox(opts.Dir)
+	in, err := inbox.Open(opts.Dir, inbox.Options{Overwrite: opts.Overwrite, NoSync: opts.NoSync, MaxSize: opts.MaxSize})
 	if err != nil {
-		return err
+		return fmt.Errorf("receive: %w", err) // matches ErrInbox
 	}
-	defer root.Close()
-	s := &server{opts: opts, root: root, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
+	defer in.Close()
+	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
 		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
-	s.sweep()
+	if n := in.Sweep(); n > 0 {
+		s.log.Info("removed stale temp files", "count", n)
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
@@ -127,39 +130,6 @@ func Run(ctx context.Context, opts Options) error {
 		return s.serveOnce(ctx, ln)
 	}
 	return s.serve(ctx, ln)
-}
-
-// openInbox creates the inbox if needed and checks it is a writable directory.
-func openInbox(dir string) (*os.Root, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInbox, err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInbox, err)
-	}
-	fi, err := root.Stat(".")
-	if err == nil && !fi.IsDir() {
-		err = errors.New("not a directory")
-	}
-	if err == nil {
-		err = probeWritable(root)
-	}
-	if err != nil {
-		root.Close()
-		return nil, fmt.Errorf("%w: %q: %w", ErrInbox, dir, err)
-	}
-	return root, nil
-}
-
-// probeWritable creates and removes a temp file.
-func probeWritable(root *os.Root) error {
-	f, name, err := createTemp(root)
-	if err != nil {
-		return fmt.Errorf("not writable: %w", err)
-	}
-	f.Close()
-	return root.Remove(name)
 }
 
 func (s *server) serveOnce(ctx context.Context, ln net.Listener) error {

@@ -30,9 +30,7 @@ const vectorsDir = "../protocol/testdata"
 // PROTOCOL.md says, with the reason. Their checks still run: while they
 // fail the vector is skipped with what failed; once they pass, the test
 // fails until the entry is removed.
-var knownGaps = map[string]string{
-	"symlink-up-inside": "issue 13 section 3: a symlink's missing parent directories are not made (verdict 8)",
-}
+var knownGaps = map[string]string{}
 
 // sentinels maps the error names of vectors.json to the protocol's errors.
 var sentinels = map[string]error{

@@ -3,10 +3,12 @@ package receive
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
+	"github.com/ft-team/ft/internal/inbox"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -58,7 +60,7 @@ type batch struct {
 // lane is one writing goroutine. Files of one name always take the same
 // lane, so they are written in stream order.
 type lane struct {
-	dirs *dirCache // the lane's own directory handles
+	dirs *inbox.Dirs // the lane's own directory handles
 	jobs chan batch
 	done chan struct{}
 }
@@ -87,7 +89,7 @@ func newWriter(ss *session) *writer {
 	w := &writer{ss: ss, max: n*(writerQueue+1) + 1, queued: make(map[string]bool)}
 	w.free = make(chan *arena, w.max)
 	for range n {
-		l := &lane{dirs: newDirCache(ss.s.root, &ss.stage), jobs: make(chan batch, writerQueue), done: make(chan struct{})}
+		l := &lane{dirs: ss.t.Dirs(), jobs: make(chan batch, writerQueue), done: make(chan struct{})}
 		w.lanes = append(w.lanes, l)
 		go w.run(l)
 	}
@@ -96,7 +98,7 @@ func newWriter(ss *session) *writer {
 
 func (w *writer) run(l *lane) {
 	defer close(l.done)
-	defer l.dirs.close()
+	defer l.dirs.Close()
 	for b := range l.jobs {
 		for _, j := range b.jobs {
 			w.writeOut(l, j)
@@ -263,21 +265,19 @@ func readBody(pr *protocol.Reader, b []byte) error {
 // writeOut creates, writes and closes a verified small file and hands it
 // to the committer.
 func (w *writer) writeOut(l *lane, j writeJob) {
-	it, ss := j.it, w.ss
-	sub, err := l.dirs.open(it.dir)
-	var f tempFile
-	if err == nil {
-		f, err = createIn(sub, it)
-	}
+	it, h := j.it, j.it.hdr
+	tf, err := w.ss.t.Create(l.dirs, h.Name, fs.FileMode(h.Mode), h.ModTime)
 	if err != nil {
-		it.decide(localCode(err), cannotCreate(err))
-		ss.commit.add(it)
+		it.decide(inbox.Code(err), cannotCreate(err))
+		w.ss.commit.add(it)
 		return
 	}
-	_, err = f.Write(j.body)
-	if err = ss.closeTemp(f, it, err); err != nil {
-		ss.dropTemp(it) // it made no directories: they existed
-		it.decide(localCode(err), cleanErr(err))
+	_, err = tf.Write(j.body)
+	if err = tf.Close(err); err != nil {
+		tf.Drop() // it made no directories: they existed
+		it.decide(inbox.Code(err), inbox.Describe(err))
+	} else {
+		it.tmp = tf
 	}
-	ss.commit.add(it)
+	w.ss.commit.add(it)
 }

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !ftportable
 
 package send
 
@@ -11,19 +11,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dirHandle keeps the directory of the last name it was asked about open,
+// fdDir keeps the directory of the last name it was asked about open,
 // so that the next name in the same directory is looked up from there:
 // one path component instead of the whole path, for each of the many
 // small files a tree has side by side.
-type dirHandle struct {
+type fdDir struct {
 	path string
 	fd   int
 }
 
-func newDirHandle() *dirHandle { return &dirHandle{fd: -1} }
+func newDirHandle() dirHandle { return &fdDir{fd: -1} }
 
 // at returns a descriptor of dir, opening it if it is not the current one.
-func (d *dirHandle) at(dir string) (int, error) {
+func (d *fdDir) at(dir string) (int, error) {
 	if d.fd >= 0 && d.path == dir {
 		return d.fd, nil
 	}
@@ -41,7 +41,7 @@ func (d *dirHandle) at(dir string) (int, error) {
 	}
 }
 
-func (d *dirHandle) close() {
+func (d *fdDir) close() {
 	if d.fd >= 0 {
 		unix.Close(d.fd)
 		d.fd = -1
@@ -51,7 +51,7 @@ func (d *dirHandle) close() {
 // open opens the file name to send (following a symlink in its last
 // component, as open(2) of the whole path would). O_NONBLOCK keeps a FIFO
 // swapped in for the file since the walk from blocking the open.
-func (d *dirHandle) open(name string) (source, error) {
+func (d *fdDir) open(name string) (source, error) {
 	dfd, err := d.at(filepath.Dir(name))
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (d *dirHandle) open(name string) (source, error) {
 }
 
 // lstat is os.Lstat of name.
-func (d *dirHandle) lstat(name string) (fs.FileInfo, error) {
+func (d *fdDir) lstat(name string) (fs.FileInfo, error) {
 	dfd, err := d.at(filepath.Dir(name))
 	if err != nil {
 		return nil, err

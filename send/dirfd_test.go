@@ -10,8 +10,9 @@ import (
 	"testing"
 )
 
-// TestDirHandle checks that lstat and open through the kept directory
-// give what os.Lstat and os.ReadFile give, across directory changes.
+// TestDirHandle checks that lstat and open through the kept directory (and
+// through the portable implementation) give what os.Lstat and os.ReadFile
+// give, across directory changes.
 func TestDirHandle(t *testing.T) {
 	dir := t.TempDir()
 	for _, d := range []string{"a", "b"} {
@@ -28,9 +29,18 @@ func TestDirHandle(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "b", "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	for name, h := range map[string]dirHandle{"default": newDirHandle(), "portable": portableDir{}} {
+		t.Run(name, func(t *testing.T) {
+			defer h.close()
+			checkDirHandle(t, h, dir)
+		})
+	}
+}
+
+// checkDirHandle compares what h gives with what os.Lstat and os.ReadFile
+// give, for names in dir.
+func checkDirHandle(t *testing.T, h dirHandle, dir string) {
 	names := []string{"a", "a/f", "a/link", "b/f", "b/fifo", "a/f", "b", "missing", "a/missing/x"}
-	h := newDirHandle()
-	defer h.close()
 	for _, n := range names {
 		p := filepath.Join(dir, n)
 		want, werr := os.Lstat(p)

@@ -109,7 +109,7 @@ type streamer struct {
 	pw   *protocol.Writer // over bw
 	buf  []byte
 	prog Progress
-	dirs *dirHandle // where the last file was opened
+	dirs dirHandle // where the last file was opened
 }
 
 // sent is what stream sent: the entries in wire order, with the local

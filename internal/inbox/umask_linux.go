@@ -1,6 +1,6 @@
-//go:build linux
+//go:build linux && !ftportable
 
-package receive
+package inbox
 
 import (
 	"bufio"

@@ -1,6 +1,6 @@
 //go:build linux || darwin
 
-package receive
+package inbox
 
 import (
 	"errors"

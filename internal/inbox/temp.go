@@ -1,0 +1,138 @@
+package inbox
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"time"
+
+	"github.com/ft-team/ft/protocol"
+)
+
+// Temp is a file entry's body being written: under a temp name in the
+// file's directory, or, in a staging directory, under its own name (see
+// stage.go). Nothing appears under a final name before Commit.
+type Temp struct {
+	name    string // the entry's name
+	dir     string // its directory (logical)
+	file    string // what was created in dir
+	staged  bool
+	created []string // directories made for it, to take back if it fails
+	t       *Transfer
+	f       tempFile // nil once closed
+	mtime   time.Time
+}
+
+// Create creates the temp file for the file entry name, whose directory
+// must exist, for a file that will get perm and mtime.
+func (t *Transfer) Create(d *Dirs, name string, perm fs.FileMode, mtime time.Time) (*Temp, error) {
+	tf := &Temp{name: name, dir: path.Dir(name), t: t, mtime: mtime}
+	sub, err := d.open(tf.dir)
+	if err != nil {
+		return nil, err
+	}
+	perm &= fs.ModePerm
+	if sub.staged {
+		// Nobody else sees this directory: the file goes straight to its
+		// name (unless a second entry of the same name comes, which then
+		// takes the usual way).
+		base := path.Base(name)
+		if tf.f, err = sub.create(base, perm); err == nil {
+			tf.file, tf.staged = base, true
+			return tf, nil
+		}
+	}
+	tf.file = tempName()
+	if tf.f, err = sub.create(tf.file, perm); err != nil {
+		return nil, err
+	}
+	return tf, nil
+}
+
+// CreateWithParents is Create that first makes the missing parents of
+// name, remembered as made by this transfer. Only the reading goroutine
+// may call it.
+func (t *Transfer) CreateWithParents(d *Dirs, name string, perm fs.FileMode, mtime time.Time) (*Temp, error) {
+	tf, err := t.Create(d, name, perm, mtime)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return tf, err
+	}
+	phys, inside := t.stage.phys(path.Dir(name))
+	created, err := mkdirs(t.in.root, phys)
+	if err == nil {
+		if !inside {
+			t.markFresh(created...)
+		}
+		tf, err = t.Create(d, name, perm, mtime)
+	}
+	if err != nil {
+		rmdirs(t.in.root, created)
+		return nil, err
+	}
+	tf.created = created
+	return tf, nil
+}
+
+// Write writes body bytes.
+func (tf *Temp) Write(p []byte) (int, error) { return tf.f.Write(p) }
+
+// Close finishes the written file, unless writing it failed with werr:
+// gives it its mode and mtime and, where the platform needs it, syncs it;
+// then closes it. It returns the first error.
+func (tf *Temp) Close(werr error) error {
+	if werr == nil {
+		werr = tf.f.finish(tf.mtime, tf.t.in.fileSync())
+	}
+	if cerr := tf.f.Close(); werr == nil && cerr != nil {
+		werr = cerr
+	}
+	tf.f = nil
+	return werr
+}
+
+// Staged reports whether the file was written in a staging directory,
+// where it is already under its name: its Result waits for Publish.
+func (tf *Temp) Staged() bool { return tf.staged }
+
+// Drop removes the file (closing it if needed) and the directories made
+// for it.
+func (tf *Temp) Drop() {
+	if tf.f != nil {
+		tf.f.Close()
+		tf.f = nil
+	}
+	root := tf.t.in.root
+	dir, _ := tf.t.stage.phys(tf.dir)
+	root.Remove(path.Join(dir, tf.file))
+	rmdirs(root, tf.created)
+}
+
+// Commit moves the verified file (whose content has the BLAKE3 sum) to its
+// name in the same directory, by the rule every entry follows: a name taken
+// meanwhile by an identical file gives unchanged. Anything but success
+// drops the temp file.
+func (t *Transfer) Commit(d *Dirs, tf *Temp, sum [protocol.HashSize]byte) Result {
+	if tf.staged { // already under its name in a staging directory
+		return ok()
+	}
+	// The handle the file was created through may be closed by now, and
+	// belong to another goroutine: take this one's own.
+	sub, err := d.open(tf.dir)
+	if err != nil {
+		tf.Drop()
+		return failed(err)
+	}
+	base := path.Base(tf.name)
+	phys, _ := t.stage.phys(tf.name)
+	r := t.place(placement{
+		noReplace: func() error { return sub.commitNoReplace(tf.file, base) },
+		replace:   func() error { return sub.Rename(tf.file, base) },
+		same:      func() bool { return t.in.identical(phys, sum) },
+		sameCode:  protocol.CodeUnchanged,
+		taken:     "file exists with different content",
+	})
+	if r.Code != protocol.CodeOK {
+		tf.Drop()
+	}
+	return r
+}
