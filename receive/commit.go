@@ -30,6 +30,7 @@ type item struct {
 	took    time.Duration // from header to verified body
 	decided bool
 	staged  bool // written inside a staging directory: its verdict waits for publish
+	onWay   bool // counted in session.onWay until the committer is done with it
 	verdict protocol.Verdict
 }
 
@@ -99,6 +100,12 @@ func (c *committer) add(it *item) {
 	if full {
 		token(c.kick)
 	}
+}
+
+// now has the committer take what is pending at once.
+func (c *committer) now() {
+	token(c.wake)
+	token(c.kick)
 }
 
 // finish commits what is queued and returns the summary.
@@ -176,6 +183,9 @@ func (c *committer) commitBatch(batch []*item) {
 		c.syncDisk()
 	}
 	for _, it := range batch {
+		if it.onWay {
+			c.ss.onWay.done(it.hdr.Name)
+		}
 		if !it.staged || !it.verdict.Code.Success() {
 			if it.verdict.Code == protocol.CodeOK {
 				c.logReceived(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took)

@@ -114,6 +114,24 @@ type session struct {
 	writes  *writer // small files (see writer.go)
 	t       *inbox.Transfer
 	dirs    *inbox.Dirs // the reading goroutine's directory handles
+	onWay   *inflight   // names handed to the lanes or the committer, not placed yet
+}
+
+// handOver counts the item's name as on its way to its place, by the lanes
+// or the committer, which counts it as done (committer.commitBatch).
+func (ss *session) handOver(it *item) {
+	it.onWay = true
+	ss.onWay.add(it.hdr.Name)
+}
+
+// inOrder waits, if an entry of this name or of a directory above it is on
+// its way, until it is placed: the reader may place this one itself.
+func (ss *session) inOrder(name string) {
+	if ss.onWay.covers(name) {
+		ss.writes.sync()
+		ss.commit.now()
+		ss.onWay.wait()
+	}
 }
 
 // warn logs a filesystem operation that failed on name.
@@ -129,7 +147,8 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	log := s.log.With("peer", peer)
 	conn := idle.Watch(raw, s.opts.IdleTimeout)
 	defer conn.Close()
-	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10), t: s.in.Begin()}
+	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10),
+		t: s.in.Begin(), onWay: newInflight()}
 	ss.dirs = ss.t.Dirs()
 	defer ss.dirs.Close()
 	stop := context.AfterFunc(ctx, func() {
@@ -242,6 +261,7 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		if h.Kind != protocol.KindFile || h.Size > smallFile {
 			ss.writes.before(h.Name) // see writer.go
 		}
+		ss.inOrder(h.Name)
 		it := &item{index: index, hdr: h, start: time.Now()}
 		switch h.Kind {
 		case protocol.KindFile:
@@ -254,6 +274,8 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 			var r inbox.Result
 			r, it.staged = ss.t.Mkdir(h.Name, fs.FileMode(h.Mode), h.ModTime)
 			it.decide(r.Code, r.Msg)
+		case protocol.KindSymlink:
+			ss.handOver(it)
 		}
 		ss.commit.add(it)
 	}

@@ -56,6 +56,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		it.decide(inbox.Code(werr), inbox.Describe(werr))
 	default:
 		it.tmp, it.sum = tf, pr.Sum()
+		ss.handOver(it)
 	}
 	ss.commit.add(it)
 	return nil

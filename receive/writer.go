@@ -233,6 +233,7 @@ func (ss *session) receiveSmall(pr *protocol.Reader, it *item) error {
 		return nil
 	}
 	it.sum = pr.Sum()
+	ss.handOver(it)
 	ss.writes.add(writeJob{it: it, body: body}, pr.NextBuffered())
 	return nil
 }
