@@ -111,9 +111,6 @@ Examples:
 	}
 }
 
-// maxListed is how many failed files a send lists one by one.
-const maxListed = 20
-
 func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Writer) error {
 	if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 		return usageError{fmt.Errorf("%q is not HOST:PORT (IPv6: [addr]:port)", opts.Addr)}
@@ -128,13 +125,7 @@ func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Write
 	if bar != nil {
 		bar.done()
 	}
-	for i, f := range res.Failed {
-		if i == maxListed {
-			fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", len(res.Failed)-i)
-			break
-		}
-		fmt.Fprintf(stderr, "ft: failed: %v\n", f)
-	}
+	listFailed(stderr, res.Failed)
 	if !quiet && err == nil {
 		fmt.Fprintln(stderr, "ft:", summary(res))
 	}
