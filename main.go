@@ -111,9 +111,6 @@ Examples:
 	}
 }
 
-// maxListed is how many failed files a send lists one by one.
-const maxListed = 20
-
 func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Writer) error {
 	if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 		return usageError{fmt.Errorf("%q is not HOST:PORT (IPv6: [addr]:port)", opts.Addr)}
@@ -128,13 +125,7 @@ func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Write
 	if bar != nil {
 		bar.done()
 	}
-	for i, f := range res.Failed {
-		if i == maxListed {
-			fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", len(res.Failed)-i)
-			break
-		}
-		fmt.Fprintf(stderr, "ft: failed: %v\n", f)
-	}
+	listFailed(stderr, res.Failed)
 	if !quiet && err == nil {
 		fmt.Fprintln(stderr, "ft:", summary(res))
 	}
@@ -199,7 +190,7 @@ Examples:
 func receiveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "dir", Aliases: []string{"d"}, Value: ".", Usage: "write incoming files under `DIR` (created if missing)"},
-		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Value: receive.DefaultPort, Usage: "listen on this port on all interfaces"},
+		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Value: receive.DefaultPort, Usage: "listen on this port on all interfaces (or on --listen's host)"},
 		&cli.StringFlag{Name: "listen", Usage: "listen on this `ADDR` (host or host:port) instead"},
 		&cli.BoolFlag{Name: "once", Usage: "exit after the first connection, with its status"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "let incoming files replace existing ones (atomically)"},
@@ -213,20 +204,13 @@ func receiveFlags() []cli.Flag {
 }
 
 func receiveOptions(c *cli.Context) (receive.Options, error) {
-	addr := ":" + strconv.Itoa(c.Int("port"))
-	if l := c.String("listen"); l != "" {
-		addr = l
-		if _, _, err := net.SplitHostPort(l); err != nil {
-			addr = net.JoinHostPort(l, strconv.Itoa(c.Int("port")))
-		}
-	}
 	maxSize, err := parseSize(c.String("max-size"))
 	if err != nil {
 		return receive.Options{}, usageError{fmt.Errorf("--max-size: %w", err)}
 	}
 	return receive.Options{
 		Dir:           c.String("dir"),
-		Addr:          addr,
+		Addr:          listenAddr(c.String("listen"), c.Int("port"), c.IsSet("port")),
 		Once:          c.Bool("once"),
 		Overwrite:     c.Bool("overwrite"),
 		NoSync:        c.Bool("no-sync"),
@@ -235,6 +219,24 @@ func receiveOptions(c *cli.Context) (receive.Options, error) {
 		HeaderTimeout: c.Duration("header-timeout"),
 		IdleTimeout:   nonZero(c.Duration("idle-timeout")),
 	}, nil
+}
+
+// listenAddr is the receive.Options.Addr for --listen and --port: what the
+// user gave, and nothing where they gave nothing, so that receive supplies
+// its defaults (all interfaces, DefaultPort). An explicit port fills in a
+// --listen without one.
+func listenAddr(listen string, port int, portSet bool) string {
+	if !portSet {
+		return listen
+	}
+	p := strconv.Itoa(port)
+	if listen == "" {
+		return ":" + p
+	}
+	if _, _, err := net.SplitHostPort(listen); err == nil {
+		return listen
+	}
+	return net.JoinHostPort(listen, p)
 }
 
 // nonZero maps a user's 0 ("no timeout") to the options' "disabled".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,13 +35,63 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-var exitCodes = []struct {
+// verdictExits is the one table from protocol codes to exit codes: the
+// receiver's verdict on an entry decides the exit code of its failure.
+// Any other value as a verdict, including a connection's error code, is a
+// refusal (PROTOCOL.md). An error frame, whatever its code, ends the
+// connection: send wraps it in ErrConnect or ErrConnLost, exit 3.
+var verdictExits = map[protocol.Code]int{
+	protocol.CodeOK:        exitOK,
+	protocol.CodeUnchanged: exitOK,
+	protocol.CodeExists:    exitRefused,
+	protocol.CodeBadName:   exitRefused,
+	protocol.CodeTooLarge:  exitRefused,
+	protocol.CodeNoSpace:   exitRefused,
+	protocol.CodeChecksum:  exitIntegrity,
+	protocol.CodeIO:        exitRefused,
+	protocol.CodeRefused:   exitRefused,
+	protocol.CodeAborted:   exitRefused, // the sender gave up on the file: not an integrity failure
+}
+
+// unknownVerdictExit is the exit code for a verdict the table lacks.
+const unknownVerdictExit = exitRefused
+
+// fileExit returns the exit code for one failed entry: its verdict's,
+// or exitSource if it failed at the sender.
+func fileExit(f send.FileError) int {
+	if f.Local() {
+		return exitSource
+	}
+	if code, ok := verdictExits[f.Code]; ok {
+		return code
+	}
+	return unknownVerdictExit
+}
+
+// exitRank orders the exit codes of failed entries, worst first: the exit
+// code of a transfer is that of its worst entry.
+var exitRank = []int{exitIntegrity, exitRefused, exitSource}
+
+// worstExit returns the exit code of the worst of failed.
+func worstExit(failed []send.FileError) int {
+	worst := len(exitRank)
+	for _, f := range failed {
+		if i := slices.Index(exitRank, fileExit(f)); i >= 0 && i < worst {
+			worst = i
+		}
+	}
+	if worst == len(exitRank) {
+		return exitError
+	}
+	return exitRank[worst]
+}
+
+// sentinelExits maps the errors that carry no verdict.
+var sentinelExits = []struct {
 	err  error
 	code int
 }{
-	{send.ErrIntegrity, exitIntegrity},
 	{receive.ErrIntegrity, exitIntegrity},
-	{send.ErrRefused, exitRefused},
 	{receive.ErrRefused, exitRefused},
 	{send.ErrSource, exitSource},
 	{send.ErrConnect, exitNetwork},
@@ -62,11 +113,20 @@ func report(ctx context.Context, stderr io.Writer, err error) int {
 	if h := hint(err); h != "" {
 		fmt.Fprintf(stderr, "ft: hint: %s\n", h)
 	}
-	var ue usageError
-	if errors.As(err, &ue) {
+	return exitCode(err)
+}
+
+// exitCode decides the exit code for err: from the verdicts it carries
+// where it carries any, else from its sentinel.
+func exitCode(err error) int {
+	var files *send.FilesError
+	switch {
+	case errors.As(err, new(usageError)):
 		return exitUsage
+	case errors.As(err, &files):
+		return worstExit(files.Failed)
 	}
-	for _, ec := range exitCodes {
+	for _, ec := range sentinelExits {
 		if errors.Is(err, ec.err) {
 			return ec.code
 		}
@@ -85,12 +145,38 @@ func hint(err error) string {
 		return "the network or the other side stalled; --idle-timeout sets how long to wait"
 	case errors.As(err, &remote) && remote.Code == protocol.CodeBusy:
 		return "the receiver has too many connections; try again later"
-	case errors.Is(err, send.ErrRefused) && strings.Contains(err.Error(), "exists"):
+	case refusedWith(err, protocol.CodeExists):
 		return "the receiver keeps existing files; run it with --overwrite to replace them"
 	case errors.Is(err, syscall.EADDRINUSE):
 		return "another program uses that port; pick another with -p"
 	}
 	return ""
+}
+
+// refusedWith reports whether err lists an entry the receiver refused
+// with code.
+func refusedWith(err error, code protocol.Code) bool {
+	var files *send.FilesError
+	if !errors.As(err, &files) {
+		return false
+	}
+	return slices.ContainsFunc(files.Failed, func(f send.FileError) bool { return !f.Local() && f.Code == code })
+}
+
+// maxListed is how many failed files a send lists one by one.
+const maxListed = 20
+
+// listFailed prints each failed entry once, on its own line: its name
+// quoted, then its verdict's code and message or its local reason. The
+// error line that follows only counts them.
+func listFailed(stderr io.Writer, failed []send.FileError) {
+	for i, f := range failed {
+		if i == maxListed {
+			fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", len(failed)-i)
+			return
+		}
+		fmt.Fprintf(stderr, "ft: failed: %s\n", oneLine(f.Error()))
+	}
 }
 
 // oneLine keeps an error message on one line and escapes anything a

@@ -188,9 +188,10 @@ func TestAbortedEntry(t *testing.T) {
 		}
 		res := &Result{}
 		collect(res, s, vs)
-		err := failures(res.Failed)
-		if res.Committed != 1 || len(res.Failed) != 1 || res.Failed[0].Code != protocol.CodeOK ||
-			!errors.Is(err, ErrSource) || !strings.Contains(err.Error(), `"a": `) || !strings.Contains(err.Error(), "changed while being sent") {
+		err := failures(res)
+		if res.Committed != 1 || len(res.Failed) != 1 || res.Failed[0].Code != protocol.CodeOK || !res.Failed[0].Local() ||
+			!errors.Is(err, ErrSource) || !strings.Contains(res.Failed[0].Error(), `"a": `) ||
+			!strings.Contains(res.Failed[0].Error(), "changed while being sent") {
 			t.Errorf("verdict %v on the aborted entry: %+v, %v; want a source error naming \"a\" as changed", code, res, err)
 		}
 	}

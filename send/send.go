@@ -7,13 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
 
 // Sentinel errors; Run's error wraps one of them. Check with errors.Is.
+// When entries failed, Run's error is also a *FilesError listing them.
 var (
 	ErrSource    = errors.New("send: cannot read source")
 	ErrConnect   = errors.New("send: cannot connect")
@@ -71,6 +71,50 @@ type FileError struct {
 
 func (e FileError) Error() string { return fmt.Sprintf("%q: %v", e.Name, e.Err) }
 
+// Local reports whether the entry failed at the sender (its source could
+// not be read, or changed while it was sent) rather than at the receiver.
+func (e FileError) Local() bool { return e.Code == protocol.CodeOK }
+
+// kind is the sentinel for the entry's failure: a local failure is
+// ErrSource, a checksum mismatch ErrIntegrity, and any other verdict,
+// known or not, ErrRefused.
+func (e FileError) kind() error {
+	switch {
+	case e.Local():
+		return ErrSource
+	case e.Code == protocol.CodeChecksum:
+		return ErrIntegrity
+	}
+	return ErrRefused
+}
+
+// FilesError is Run's error when the transfer ran to its end but some
+// entries did not make it. It wraps the sentinel of the worst failure:
+// ErrIntegrity over ErrRefused over ErrSource. Its message counts the
+// failures without naming them: Failed does.
+type FilesError struct {
+	Failed []FileError // the entries that did not make it (as in Result.Failed)
+	Total  int         // entries in the transfer, committed or not
+}
+
+func (e *FilesError) Error() string {
+	return fmt.Sprintf("%v: %d of %d entries failed", e.Unwrap(), len(e.Failed), e.Total)
+}
+
+// Unwrap returns the sentinel of the worst failure.
+func (e *FilesError) Unwrap() error {
+	worst := ErrSource
+	for _, f := range e.Failed {
+		switch k := f.kind(); {
+		case k == ErrIntegrity:
+			return ErrIntegrity
+		case k == ErrRefused:
+			worst = ErrRefused
+		}
+	}
+	return worst
+}
+
 // Run sends opts.Paths to opts.Addr. It returns a nil error only if the
 // receiver confirmed every entry. The Result is filled as far as the
 // transfer got, also on error.
@@ -92,31 +136,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	return res, failures(res.Failed)
+	return res, failures(res)
 }
 
-// failures turns the failed entries into one error that wraps the worst
-// sentinel: integrity over refusal over a local source problem.
-func failures(failed []FileError) error {
-	if len(failed) == 0 {
+// failures is the error for a transfer that ran to its end: nil if every
+// entry made it, a *FilesError otherwise.
+func failures(res *Result) error {
+	if len(res.Failed) == 0 {
 		return nil
 	}
-	kind := ErrSource
-	for _, f := range failed {
-		switch {
-		case f.Code == protocol.CodeChecksum:
-			kind = ErrIntegrity
-		case f.Code != protocol.CodeOK && kind != ErrIntegrity:
-			kind = ErrRefused
-		}
-	}
-	msgs := make([]string, 0, 3)
-	for _, f := range failed[:min(len(failed), 3)] {
-		msgs = append(msgs, f.Error())
-	}
-	more := ""
-	if len(failed) > 3 {
-		more = fmt.Sprintf(" (and %d more)", len(failed)-3)
-	}
-	return fmt.Errorf("%w: %d failed: %s%s", kind, len(failed), strings.Join(msgs, "; "), more)
+	return &FilesError{Failed: res.Failed, Total: res.Committed + len(res.Failed)}
 }
