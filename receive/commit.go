@@ -44,7 +44,7 @@ func (it *item) decide(code protocol.Code, msg string) {
 // and a second one makes the renames durable before the sender is told.
 // The reading goroutine adds items without waking the committer for each.
 type committer struct {
-	ss   *session
+	commitDeps
 	dirs *inbox.Dirs // the committer's own directory handles
 	done chan struct{}
 	wake chan struct{} // a token: items are pending
@@ -61,8 +61,18 @@ type committer struct {
 	staged []staged // entries waiting for their staging directory's publish
 }
 
-func newCommitter(ss *session) *committer {
-	c := &committer{ss: ss, dirs: ss.t.Dirs(), done: make(chan struct{}),
+// commitDeps is what a committer works with.
+type commitDeps struct {
+	t       *inbox.Transfer
+	replies *replies
+	log     *slog.Logger
+	touch   func()    // counts as connection progress (a sync may take long)
+	onWay   *inflight // told when an item handed over is done
+	noSync  bool
+}
+
+func newCommitter(d commitDeps) *committer {
+	c := &committer{commitDeps: d, dirs: d.t.Dirs(), done: make(chan struct{}),
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	c.room = sync.NewCond(&c.mu)
 	go c.run()
@@ -159,7 +169,7 @@ func (c *committer) take() ([]*item, bool) {
 }
 
 func (c *committer) commitBatch(batch []*item) {
-	sync := !c.ss.s.opts.NoSync
+	sync := !c.noSync
 	if sync {
 		c.syncDisk()
 	}
@@ -184,7 +194,7 @@ func (c *committer) commitBatch(batch []*item) {
 	}
 	for _, it := range batch {
 		if it.onWay {
-			c.ss.onWay.done(it.hdr.Name)
+			c.onWay.done(it.hdr.Name)
 		}
 		if !it.staged || !it.verdict.Code.Success() {
 			if it.verdict.Code == protocol.CodeOK {
@@ -193,16 +203,16 @@ func (c *committer) commitBatch(batch []*item) {
 			c.count(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.verdict)
 		}
 	}
-	c.ss.replies.verdicts(verdicts) // a broken connection is noticed by the reader
+	c.replies.verdicts(verdicts) // a broken connection is noticed by the reader
 }
 
 // syncDisk flushes the inbox's filesystem, counting as connection progress.
 func (c *committer) syncDisk() {
-	c.ss.conn.Touch()
-	if err := c.ss.t.Sync(); err != nil {
-		c.ss.log.Warn("sync", "err", err)
+	c.touch()
+	if err := c.t.Sync(); err != nil {
+		c.log.Warn("sync", "err", err)
 	}
-	c.ss.conn.Touch()
+	c.touch()
 }
 
 // logReceived logs a file that is verified and (or, in a staging
@@ -210,8 +220,8 @@ func (c *committer) syncDisk() {
 func (c *committer) logReceived(kind protocol.Kind, name string, size int64, took time.Duration) {
 	// Checked first: the arguments cost a formatting per file even when
 	// the line is dropped (ft receive --quiet).
-	if kind == protocol.KindFile && c.ss.log.Enabled(context.Background(), slog.LevelInfo) {
-		c.ss.log.Info("received", "name", name, "size", size, "MB/s", mbps(size, took.Seconds()))
+	if kind == protocol.KindFile && c.log.Enabled(context.Background(), slog.LevelInfo) {
+		c.log.Info("received", "name", name, "size", size, "MB/s", mbps(size, took.Seconds()))
 	}
 }
 
@@ -227,7 +237,7 @@ func (c *committer) count(kind protocol.Kind, name string, size int64, v protoco
 	}
 	c.sum.Failed++
 	c.worst = worse(c.worst, v.Code)
-	c.ss.log.Warn("refused", "name", name, "kind", kind.String(), "code", v.Code.String(), "reason", v.Message)
+	c.log.Warn("refused", "name", name, "kind", kind.String(), "code", v.Code.String(), "reason", v.Message)
 }
 
 func mbps(n int64, secs float64) string {
@@ -269,9 +279,9 @@ func (c *committer) err() error {
 func (c *committer) commitItem(it *item) {
 	var r inbox.Result
 	if it.hdr.Kind == protocol.KindSymlink {
-		r, it.staged = c.ss.t.Symlink(it.hdr.Name, it.hdr.Linkname)
+		r, it.staged = c.t.Symlink(it.hdr.Name, it.hdr.Linkname)
 	} else {
-		r, it.staged = c.ss.t.Commit(c.dirs, it.tmp, it.sum), it.tmp.Staged()
+		r, it.staged = c.t.Commit(c.dirs, it.tmp, it.sum), it.tmp.Staged()
 	}
 	it.decide(r.Code, r.Msg)
 }
@@ -296,7 +306,7 @@ func (c *committer) publish() {
 	if len(c.staged) == 0 {
 		return
 	}
-	sync := !c.ss.s.opts.NoSync
+	sync := !c.noSync
 	if sync {
 		c.syncDisk()
 	}
@@ -304,7 +314,7 @@ func (c *committer) publish() {
 	for i, e := range c.staged {
 		entries[i] = e.Staged
 	}
-	results := c.ss.t.Publish(c.dirs, entries, c.ss.warn)
+	results := c.t.Publish(c.dirs, entries, warner(c.log))
 	if sync {
 		c.syncDisk()
 	}
@@ -313,6 +323,6 @@ func (c *committer) publish() {
 		verdicts[i] = protocol.Verdict{Index: e.index, Code: results[i].Code, Message: results[i].Msg}
 		c.count(e.Kind, e.Name, e.size, verdicts[i])
 	}
-	c.ss.replies.verdicts(verdicts)
+	c.replies.verdicts(verdicts)
 	c.staged = nil
 }

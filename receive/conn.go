@@ -134,9 +134,10 @@ func (ss *session) inOrder(name string) {
 	}
 }
 
-// warn logs a filesystem operation that failed on name.
-func (ss *session) warn(op, name string, err error) {
-	ss.log.Warn(op, "name", name, "err", inbox.Describe(err))
+// warner returns a function that logs a filesystem operation that failed
+// on name.
+func warner(log *slog.Logger) func(op, name string, err error) {
+	return func(op, name string, err error) { log.Warn(op, "name", name, "err", inbox.Describe(err)) }
 }
 
 // serveConn serves one sender and returns the connection's outcome.
@@ -169,12 +170,13 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	defer func() { <-s.slots }()
 	// Allocated only now: a connection in its handshake costs little.
 	in := bufio.NewReaderSize(conn, readBufSize)
-	ss.commit = newCommitter(ss)
-	ss.writes = newWriter(ss)
+	ss.commit = newCommitter(commitDeps{t: ss.t, replies: ss.replies, log: log, touch: conn.Touch,
+		onWay: ss.onWay, noSync: s.opts.NoSync})
+	ss.writes = newWriter(ss.t, ss.commit)
 	err = ss.readEntries(protocol.NewReader(in))
 	ss.writes.wait()
 	sum := ss.commit.finish()
-	ss.t.FinishDirs(ss.warn)
+	ss.t.FinishDirs(warner(log))
 	if err == nil {
 		err = ss.replies.summary(sum)
 	}
@@ -259,7 +261,7 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 			return err
 		}
 		if h.Kind != protocol.KindFile || h.Size > smallFile {
-			ss.writes.before(h.Name) // see writer.go
+			ss.writes.flush() // the small files before it go first
 		}
 		ss.inOrder(h.Name)
 		it := &item{index: index, hdr: h, start: time.Now()}

@@ -26,10 +26,10 @@ import (
 // whenever the reader might wait for the network next (what is buffered
 // may not hold the next frame or body), so that a slow or stalled sender
 // never holds back files that have arrived. Every file of one name takes
-// the same lane, and before the reader places an entry itself (a
-// directory, a symlink, a large file) whose name a small file still on
-// its way has, it waits for the lanes: entries of one name are placed in
-// stream order.
+// the same lane, and before the reader handles an entry whose name, or a
+// directory above it, is still on its way, it waits for the lanes and the
+// committer (session.inOrder): entries of one name are placed in stream
+// order.
 const (
 	smallFile   = 64 << 10 // bodies up to this size take the writer
 	batchFiles  = 64       // files per batch, at most
@@ -68,28 +68,24 @@ type lane struct {
 // writer creates and writes small files for one session, on several lanes
 // so that file creation, most of the work, runs on several cores.
 type writer struct {
-	ss      *session
+	t       *inbox.Transfer
+	commit  *committer // where written files go
 	lanes   []*lane
-	free    chan *arena     // arenas written out, for reuse
-	made    int             // arenas allocated
-	max     int             // arenas in use at most
-	pending sync.WaitGroup  // jobs handed over and not yet written
-	cur     []writeJob      // the reader's batch being filled
-	arena   *arena          // its bodies
-	queued  map[string]bool // names handed over since the last sync
+	free    chan *arena    // arenas written out, for reuse
+	made    int            // arenas allocated
+	max     int            // arenas in use at most
+	pending sync.WaitGroup // jobs handed over and not yet written
+	cur     []writeJob     // the reader's batch being filled
+	arena   *arena         // its bodies
 }
 
-// maxQueued bounds the names remembered between syncs: past it, the
-// reader waits for the lanes and forgets them.
-const maxQueued = 4096
-
-func newWriter(ss *session) *writer {
+func newWriter(t *inbox.Transfer, commit *committer) *writer {
 	n := min(max(runtime.GOMAXPROCS(0), 1), maxLanes)
 	// arenas: those queued or being written on every lane, one being filled
-	w := &writer{ss: ss, max: n*(writerQueue+1) + 1, queued: make(map[string]bool)}
+	w := &writer{t: t, commit: commit, max: n*(writerQueue+1) + 1}
 	w.free = make(chan *arena, w.max)
 	for range n {
-		l := &lane{dirs: ss.t.Dirs(), jobs: make(chan batch, writerQueue), done: make(chan struct{})}
+		l := &lane{dirs: t.Dirs(), jobs: make(chan batch, writerQueue), done: make(chan struct{})}
 		w.lanes = append(w.lanes, l)
 		go w.run(l)
 	}
@@ -141,25 +137,9 @@ func (w *writer) unroom(n int) { w.arena.buf = w.arena.buf[:len(w.arena.buf)-n] 
 // frame is buffered already.
 func (w *writer) add(j writeJob, more bool) {
 	w.cur = append(w.cur, j)
-	w.queued[j.it.hdr.Name] = true
-	switch {
-	case len(w.queued) >= maxQueued:
-		w.sync()
-	case !more:
+	if !more {
 		w.flush()
 	}
-}
-
-// before is called before an entry that the reader places itself (not a
-// small file): if a small file of the same name may still be on its way,
-// it waits for the lanes, so that entries of one name are placed in
-// stream order; otherwise it only hands the batch over.
-func (w *writer) before(name string) {
-	if w.queued[name] {
-		w.sync()
-		return
-	}
-	w.flush()
 }
 
 // flush hands the batch being filled to the lanes, each file to the lane
@@ -203,7 +183,6 @@ func laneOf(name string, n int) int {
 func (w *writer) sync() {
 	w.flush()
 	w.pending.Wait()
-	clear(w.queued)
 }
 
 // wait writes what is queued and ends the lanes.
@@ -267,10 +246,10 @@ func readBody(pr *protocol.Reader, b []byte) error {
 // to the committer.
 func (w *writer) writeOut(l *lane, j writeJob) {
 	it, h := j.it, j.it.hdr
-	tf, err := w.ss.t.Create(l.dirs, h.Name, fs.FileMode(h.Mode), h.ModTime)
+	tf, err := w.t.Create(l.dirs, h.Name, fs.FileMode(h.Mode), h.ModTime)
 	if err != nil {
 		it.decide(inbox.Code(err), cannotCreate(err))
-		w.ss.commit.add(it)
+		w.commit.add(it)
 		return
 	}
 	_, err = tf.Write(j.body)
@@ -280,5 +259,5 @@ func (w *writer) writeOut(l *lane, j writeJob) {
 	} else {
 		it.tmp = tf
 	}
-	w.ss.commit.add(it)
+	w.commit.add(it)
 }
