@@ -1,9 +1,11 @@
 // Package receive implements the receiving side of ft: it listens, serves
-// each sender on its own goroutine, writes every file through an os.Root
-// into a hidden temp file, verifies it, and only then commits it under its
-// final name and tells the sender. A small file is verified in memory
-// first and then written on one of several lanes (writer.go); a new
-// directory is filled under a temp name and published whole (stage.go).
+// each sender on its own goroutine, and runs each connection's pipeline:
+// the reader (conn.go, file.go) checks every entry and writes large bodies
+// to temp files, the writing lanes (writer.go) write small files verified
+// in memory, the committer (commit.go) puts them in place in batches and
+// sends the verdicts. Everything it does to the filesystem goes through
+// internal/inbox, which confines it to the inbox and places every entry by
+// one rule.
 package receive
 
 import (
