@@ -21,6 +21,10 @@ import (
 // ftBin is the ft binary under test, built once by TestMain.
 var ftBin string
 
+// testUmask is the umask of the tests and of the receivers they start,
+// which cuts the modes of what those receive.
+var testUmask os.FileMode
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ft-bin-")
 	if err != nil {
@@ -28,6 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	ftBin = filepath.Join(dir, "ft")
+	testUmask = setTestUmask()
 	// The binary is built with the tags of the test (buildtags_*_test.go).
 	tags := "-tags=" + buildTags
 	if out, err := exec.Command("go", "build", "-race", tags, "-o", ftBin, ".").CombinedOutput(); err != nil {
@@ -197,6 +202,13 @@ func writeFile(t *testing.T, path string, content []byte, mode os.FileMode) {
 // everything under dir, sorted, so trees can be compared.
 func listTree(t *testing.T, dir string) []string {
 	t.Helper()
+	return listTreeUmask(t, dir, 0)
+}
+
+// listTreeUmask is listTree with the modes cut by umask: what a receiver
+// running under it makes of the tree.
+func listTreeUmask(t *testing.T, dir string, umask os.FileMode) []string {
+	t.Helper()
 	var out []string
 	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
@@ -209,9 +221,9 @@ func listTree(t *testing.T, dir string) []string {
 			target, _ := os.Readlink(p)
 			out = append(out, rel+" -> "+target)
 		case fi.IsDir():
-			out = append(out, fmt.Sprintf("%s/ %v", rel, fi.Mode().Perm()))
+			out = append(out, fmt.Sprintf("%s/ %v", rel, fi.Mode().Perm()&^umask))
 		default:
-			out = append(out, fmt.Sprintf("%s %d %v", rel, fi.Size(), fi.Mode().Perm()))
+			out = append(out, fmt.Sprintf("%s %d %v", rel, fi.Size(), fi.Mode().Perm()&^umask))
 		}
 		return nil
 	})

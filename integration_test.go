@@ -119,10 +119,17 @@ func must(t *testing.T, err error) {
 // same tree, content, modes and modification times.
 func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 	t.Helper()
+	assertSameTreeUmask(t, src, paths, inbox, testUmask)
+}
+
+// assertSameTreeUmask is assertSameTree for a receiver running under
+// umask: the modes of the files it received are the sent ones cut by it.
+func assertSameTreeUmask(t *testing.T, src string, paths []string, inbox string, umask os.FileMode) {
+	t.Helper()
 	for _, p := range paths {
 		from := filepath.Join(src, p)
 		to := filepath.Join(inbox, filepath.Base(filepath.Clean(from)))
-		if a, b := listTree(t, from), listTree(t, to); !slices.Equal(a, b) {
+		if a, b := listTreeUmask(t, from, umask), listTree(t, to); !slices.Equal(a, b) {
 			t.Errorf("tree %s differs:\nsent     %q\nreceived %q", p, a, b)
 		}
 		err := filepath.Walk(from, func(f string, fi os.FileInfo, err error) error {
@@ -142,8 +149,8 @@ func assertSameTree(t *testing.T, src string, paths []string, inbox string) {
 					t.Errorf("%s: content differs (read errors: %v, %v)", rel, aerr, berr)
 				}
 			}
-			if fi.Mode().IsRegular() && got.Mode() != fi.Mode() {
-				t.Errorf("%s: mode %v, want %v", rel, got.Mode(), fi.Mode())
+			if want := fi.Mode() &^ umask; fi.Mode().IsRegular() && got.Mode() != want {
+				t.Errorf("%s: mode %v, want %v", rel, got.Mode(), want)
 			}
 			if fi.Mode()&os.ModeSymlink == 0 && !got.ModTime().Equal(fi.ModTime()) {
 				t.Errorf("%s: mtime %v, want %v", rel, got.ModTime(), fi.ModTime())
@@ -204,21 +211,21 @@ func TestResend(t *testing.T) {
 }
 
 // TestModesUnderUmask checks that files land with the sender's permission
-// bits whatever the receiver's umask (which the receiver uses to skip a
-// chmod when the umask would not cut the mode anyway).
+// bits cut by the receiver's umask, as tar gives them to a user other than
+// root: a sender cannot make world-writable files under umask 077.
 func TestModesUnderUmask(t *testing.T) {
 	modes := []os.FileMode{0o600, 0o640, 0o644, 0o664, 0o666, 0o700, 0o750, 0o755, 0o775, 0o777, 0o444, 0o400}
-	for _, umask := range []string{"000", "022", "027", "077"} {
-		t.Run("umask "+umask, func(t *testing.T) {
+	for _, umask := range []os.FileMode{0o000, 0o022, 0o027, 0o077} {
+		t.Run(fmt.Sprintf("umask %03o", umask), func(t *testing.T) {
 			src, inbox := t.TempDir(), t.TempDir()
 			for i, m := range modes {
 				writeFile(t, filepath.Join(src, "tree", fmt.Sprintf("f%02d-%o", i, m)), []byte{byte(i)}, m)
 			}
-			r := startReceiverVia(t, []string{"/bin/sh", "-c", "umask " + umask + ` && exec "$@"`, "sh"}, inbox, "127.0.0.1:0", "--no-sync")
+			r := startReceiverVia(t, []string{"/bin/sh", "-c", fmt.Sprintf("umask %03o", umask) + ` && exec "$@"`, "sh"}, inbox, "127.0.0.1:0", "--no-sync")
 			if res := ftIn(t, src, "send", r.addr, "tree"); res.code != 0 {
 				t.Fatalf("send exited %d: %s", res.code, res.stderr)
 			}
-			assertSameTree(t, src, []string{"tree"}, inbox)
+			assertSameTreeUmask(t, src, []string{"tree"}, inbox, umask)
 		})
 	}
 }

@@ -38,14 +38,14 @@ func (d *linuxDir) close() { d.f.Close() }
 func (d *linuxDir) syncFS() error { return unix.Syncfs(d.fd) }
 
 // create creates the new file name with one open(2) that already gives it
-// its final permissions (as far as the umask lets it). The file is a bare
+// its final permissions (perm, which the umask cuts, as it should). The file is a bare
 // descriptor: an *os.File would cost an fcntl(2) for each file.
 func (d *linuxDir) create(name string, perm fs.FileMode) (tempFile, error) {
 	fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm))
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	return &rawFile{fd: fd, name: name, perm: perm}, nil
+	return &rawFile{fd: fd, name: name}, nil
 }
 
 // renameNoReplace renames tmp to name unless name exists (then the error
@@ -65,7 +65,6 @@ func (d *linuxDir) renameNoReplace(tmp, name string) error {
 type rawFile struct {
 	fd   int
 	name string
-	perm fs.FileMode // what it was created with
 }
 
 func (f *rawFile) Write(p []byte) (int, error) {
@@ -90,15 +89,11 @@ func (f *rawFile) Close() error {
 	return nil
 }
 
-// finish gives the file its permissions, unless the umask left them as
-// created, and its modification time; with sync, it makes it durable
-// (the inbox otherwise syncs the whole filesystem at once).
+// finish gives the file its modification time (its permissions are the
+// ones it was created with, cut by the umask as they should be); with
+// sync, it makes it durable (the inbox otherwise syncs the whole
+// filesystem at once).
 func (f *rawFile) finish(mtime time.Time, sync bool) error {
-	if umask := processUmask(); umask < 0 || f.perm&fs.FileMode(umask) != 0 {
-		if err := unix.Fchmod(f.fd, uint32(f.perm)); err != nil {
-			return &os.PathError{Op: "chmod", Path: f.name, Err: err}
-		}
-	}
 	if !mtime.IsZero() {
 		ts := [2]unix.Timespec{unix.NsecToTimespec(mtime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
 		// utimensat(fd, NULL, ...) sets the times of the open file itself.

@@ -25,7 +25,9 @@ import (
 // ErrUnusable is returned by Open for an inbox that cannot be used.
 var ErrUnusable = errors.New("unusable inbox")
 
-// Options configure an Inbox. The zero value refuses to replace existing
+// Options configure an Inbox. Files and directories get the mode their
+// entry asks for, permission bits only, cut by the receiver's umask (as
+// tar does for a user other than root). The zero value refuses to replace existing
 // files, syncs every file to disk before it counts as placed, and takes
 // any size that fits in the free space.
 type Options struct {
@@ -37,10 +39,11 @@ type Options struct {
 
 // Inbox is an open inbox directory.
 type Inbox struct {
-	root *os.Root
-	dir  string
-	fast fastDir // the root's fast-path handle, nil where there is none
-	opts Options
+	root  *os.Root
+	dir   string
+	fast  fastDir // the root's fast-path handle, nil where there is none
+	opts  Options
+	umask fs.FileMode // the receiver's, which cuts every mode an entry asks for
 }
 
 // Open creates the directory dir if needed, checks that it is a writable
@@ -53,7 +56,7 @@ func Open(dir string, opts Options) (*Inbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
 	}
-	in := &Inbox{root: root, dir: dir, opts: opts}
+	in := &Inbox{root: root, dir: dir, opts: opts, umask: readUmask()}
 	fi, err := root.Stat(".")
 	if err == nil && !fi.IsDir() {
 		err = errors.New("not a directory")

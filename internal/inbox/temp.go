@@ -31,7 +31,7 @@ func (t *Transfer) Create(d *Dirs, name string, perm fs.FileMode, mtime time.Tim
 	if err != nil {
 		return nil, err
 	}
-	perm &= fs.ModePerm
+	perm &= fs.ModePerm &^ t.in.umask
 	if sub.staged {
 		// Nobody else sees this directory: the file goes straight to its
 		// name (unless a second entry of the same name comes, which then

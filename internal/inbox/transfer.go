@@ -217,7 +217,7 @@ func (t *Transfer) FinishDirs(warn func(op, name string, err error)) {
 		if t.stage.merged(a.name) && !t.in.opts.Overwrite || !isRealDir(root, a.name) {
 			continue
 		}
-		if err := root.Chmod(a.name, a.mode&fs.ModePerm); err != nil {
+		if err := root.Chmod(a.name, a.mode&fs.ModePerm&^t.in.umask); err != nil {
 			warn("chmod", a.name, err)
 		}
 		if !a.mtime.IsZero() {

@@ -1,35 +1,31 @@
-//go:build linux && !ftportable
+//go:build linux
 
 package inbox
 
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
 	"strconv"
-	"sync"
 )
 
-// processUmask is the process's umask, read once without changing it
-// (umask(2) can only be read by setting it), or -1 if it cannot be read.
-// A file created with a mode the umask does not cut needs no chmod(2).
-// (A default ACL on the directory also shapes the mode; receivers on such
-// directories get the mode the ACL gives, as with tar without -p.)
-var processUmask = sync.OnceValue(func() int {
+// readUmask returns the process's umask, read without changing it
+// (umask(2) can only be read by setting it, which races with other
+// threads creating files): from /proc, else by setting it.
+func readUmask() fs.FileMode {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
-		return -1
+		return setUmask()
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("Umask:")); ok {
-			n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 32)
-			if err != nil {
-				return -1
+			if n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 8, 32); err == nil {
+				return fs.FileMode(n) & fs.ModePerm
 			}
-			return int(n)
 		}
 	}
-	return -1
-})
+	return setUmask()
+}
