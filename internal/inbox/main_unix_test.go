@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -41,4 +42,53 @@ func TestUmaskCutsModes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHashNeverBlocks: comparing with what holds a name never opens a FIFO
+// for reading (which would block until a writer comes) nor follows a
+// symlink (issue 14 item 9).
+func TestHashNeverBlocks(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "file"), []byte("x"), 0o644)
+	os.Symlink("file", filepath.Join(dir, "link"))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	for _, name := range []string{"fifo", "link"} {
+		done := make(chan error, 1)
+		go func() { _, err := hashFile(root, name); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s: hashed as a regular file", name)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: hashFile blocked", name)
+		}
+	}
+	if _, err := hashFile(root, "file"); err != nil {
+		t.Errorf("file: %v", err)
+	}
+	// The open alone, as for a FIFO swapped in after the Lstat.
+	opened := make(chan error, 1)
+	go func() {
+		f, err := root.OpenFile("fifo", os.O_RDONLY|openNoBlock, 0)
+		if err == nil {
+			f.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Errorf("open without blocking: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("opening the FIFO blocked")
+	}
 }

@@ -51,12 +51,14 @@ func (in *Inbox) identical(name string, sum [protocol.HashSize]byte) bool {
 	return err == nil && got == sum
 }
 
-// hashFile returns the BLAKE3 of the regular file name.
+// hashFile returns the BLAKE3 of the regular file name, not a symlink to
+// one. It never blocks on a FIFO or device planted there, even between
+// its checks: it opens without blocking, then checks what it opened.
 func hashFile(root *os.Root, name string) (sum [protocol.HashSize]byte, err error) {
 	if fi, err := root.Lstat(name); err != nil || !fi.Mode().IsRegular() {
 		return sum, errNotRegular
 	}
-	f, err := root.Open(name)
+	f, err := root.OpenFile(name, os.O_RDONLY|openNoBlock, 0)
 	if err != nil {
 		return sum, err
 	}
