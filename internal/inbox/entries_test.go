@@ -206,3 +206,58 @@ func TestSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestStagingNotAWayIn: a staging directory is 0700, and what another
+// process puts into it is not published with it (issue 14 item 11).
+func TestStagingNotAWayIn(t *testing.T) {
+	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
+		in, dir := open(Options{})
+		tr := in.Begin()
+		d := tr.Dirs()
+		defer d.Close()
+		if _, staged := tr.Mkdir("d", 0o755, mtime); !staged {
+			t.Fatal("not staged")
+		}
+		entries := []Staged{{"d", protocol.KindDir}, {"d/a", protocol.KindFile}, {"d/p/b", protocol.KindFile}}
+		for _, e := range entries[1:] {
+			if r := put(t, tr, d, e.Name, []byte("ours"), 0o644); r.Code != protocol.CodeOK {
+				t.Fatalf("%s: %+v", e.Name, r)
+			}
+		}
+		phys, _ := tr.stage.phys("d")
+		if fi, err := os.Stat(filepath.Join(dir, phys)); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("staging directory: %v (%v), want mode 0700", describeMode(fi), err)
+		}
+		writeFile(t, filepath.Join(dir, phys, "planted"), []byte("theirs"))
+		writeFile(t, filepath.Join(dir, phys, "pd", "x"), []byte("theirs"))
+		writeFile(t, filepath.Join(dir, phys, "p", "c"), []byte("theirs"))
+		os.Symlink("/etc", filepath.Join(dir, phys, "a2"))
+		var removed []string
+		rs := tr.Publish(d, entries, func(op, name string, err error) { removed = append(removed, name) })
+		for i, r := range rs {
+			if r.Code != protocol.CodeOK {
+				t.Errorf("%s: %+v", entries[i].Name, r)
+			}
+		}
+		for _, name := range []string{"d/planted", "d/pd", "d/p/c", "d/a2"} {
+			if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
+				t.Errorf("%s was published", name)
+			}
+		}
+		for _, name := range []string{"d/a", "d/p/b"} {
+			if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name))); string(b) != "ours" {
+				t.Errorf("%s: %q (%v)", name, b, err)
+			}
+		}
+		if len(removed) != 4 {
+			t.Errorf("warned about %q, want the 4 planted names", removed)
+		}
+	})
+}
+
+func describeMode(fi os.FileInfo) any {
+	if fi == nil {
+		return nil
+	}
+	return fi.Mode()
+}

@@ -87,7 +87,8 @@ func (t *Transfer) stageDir(name string) bool {
 		return false
 	}
 	tmp := tempName()
-	if root.Mkdir(path.Join(path.Dir(name), tmp), 0o755) != nil {
+	// 0700 until published: no other user can put anything in it.
+	if root.Mkdir(path.Join(path.Dir(name), tmp), 0o700) != nil {
 		return false
 	}
 	t.stage.add(name, tmp)
@@ -110,6 +111,7 @@ func (t *Transfer) Publish(d *Dirs, entries []Staged, warn func(op, name string,
 	st.mu.Lock()
 	order, dirs := st.order, st.dirs
 	st.mu.Unlock()
+	t.keepOnly(entries, warn)
 	merge := make(map[string]error) // staged dirs that could not move whole
 	for _, name := range order {
 		parent, err := d.open(path.Dir(name))
@@ -139,6 +141,46 @@ func (t *Transfer) Publish(d *Dirs, entries []Staged, warn func(op, name string,
 	}
 	return results
 }
+
+// keepOnly removes from the staging directories whatever this transfer
+// did not put there (a process of the same user may have), so that
+// publishing them publishes only what was received and verified.
+func (t *Transfer) keepOnly(entries []Staged, warn func(op, name string, err error)) {
+	st := &t.stage
+	want := make(map[string]protocol.Kind, len(entries))
+	for _, e := range entries {
+		want[e.Name] = e.Kind
+		top := st.top(e.Name)
+		for d := path.Dir(e.Name); top != "" && len(d) > len(top); d = path.Dir(d) {
+			want[d] = protocol.KindDir // a parent made for an entry
+		}
+	}
+	root := t.in.root
+	for _, top := range st.order {
+		phys, _ := st.phys(top)
+		fs.WalkDir(root.FS(), phys, func(p string, de fs.DirEntry, err error) error {
+			if err != nil || p == phys {
+				return nil
+			}
+			name := top + p[len(phys):]
+			kind, ok := want[name]
+			if ok && (kind == protocol.KindDir) == de.IsDir() && (kind == protocol.KindSymlink) == (de.Type() == fs.ModeSymlink) {
+				return nil
+			}
+			if err := root.RemoveAll(p); err != nil {
+				warn("remove what was planted in a staging directory", name, err)
+			} else {
+				warn("removed what was planted in a staging directory", name, errPlanted)
+			}
+			if de.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		})
+	}
+}
+
+var errPlanted = errors.New("not written by this transfer")
 
 // mergeEntry moves one entry of a staging directory that could not be
 // published whole (why) to its logical name, by the rule every entry
