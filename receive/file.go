@@ -34,7 +34,7 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 	if h.Size <= smallFile && adm.Ready {
 		return ss.receiveSmall(pr, it)
 	}
-	tf, err := ss.t.CreateWithParents(ss.dirs, h.Name, fs.FileMode(h.Mode), h.ModTime)
+	tf, err := ss.t.CreateWithParents(ss.dirs, h.Name, h.Size, fs.FileMode(h.Mode), h.ModTime)
 	if err != nil {
 		it.decide(inbox.Code(err), cannotCreate(err))
 		ss.commit.add(it)

@@ -246,7 +246,7 @@ func readBody(pr *protocol.Reader, b []byte) error {
 // to the committer.
 func (w *writer) writeOut(l *lane, j writeJob) {
 	it, h := j.it, j.it.hdr
-	tf, err := w.t.Create(l.dirs, h.Name, fs.FileMode(h.Mode), h.ModTime)
+	tf, err := w.t.Create(l.dirs, h.Name, h.Size, fs.FileMode(h.Mode), h.ModTime)
 	if err != nil {
 		it.decide(inbox.Code(err), cannotCreate(err))
 		w.commit.add(it)

@@ -128,10 +128,23 @@ func checkAndRename(r *os.Root, tmp, name string) error {
 	return r.Rename(tmp, name)
 }
 
+// mkdir makes the directory name, if the free space has room for it.
+func (in *Inbox) mkdir(name string, perm fs.FileMode) error {
+	if err := in.space.check(dirCost); err != nil {
+		return &fs.PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	if err := in.root.Mkdir(name, perm); err != nil {
+		return err
+	}
+	in.space.made()
+	return nil
+}
+
 // mkdirs creates the directory name and any missing parents, and returns
 // the directories it created, deepest last, so that a failure can take
 // them back.
-func mkdirs(root *os.Root, name string) ([]string, error) {
+func (in *Inbox) mkdirs(name string) ([]string, error) {
+	root := in.root
 	var missing []string
 	for d := name; d != "."; d = path.Dir(d) {
 		_, err := root.Lstat(d)
@@ -146,7 +159,7 @@ func mkdirs(root *os.Root, name string) ([]string, error) {
 	slices.Reverse(missing)
 	var created []string
 	for _, d := range missing {
-		err := root.Mkdir(d, 0o755)
+		err := in.mkdir(d, 0o755)
 		switch {
 		case err == nil:
 			created = append(created, d)

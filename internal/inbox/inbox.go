@@ -44,6 +44,7 @@ type Inbox struct {
 	fast  fastDir // the root's fast-path handle, nil where there is none
 	opts  Options
 	umask fs.FileMode // the receiver's, which cuts every mode an entry asks for
+	space *space      // shared by all transfers
 }
 
 // Open creates the directory dir if needed, checks that it is a writable
@@ -56,7 +57,7 @@ func Open(dir string, opts Options) (*Inbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
 	}
-	in := &Inbox{root: root, dir: dir, opts: opts, umask: readUmask()}
+	in := &Inbox{root: root, dir: dir, opts: opts, umask: readUmask(), space: &space{stat: statSpace(root, dir)}}
 	fi, err := root.Stat(".")
 	if err == nil && !fi.IsDir() {
 		err = errors.New("not a directory")

@@ -54,7 +54,7 @@ var mtime = time.Unix(1700000000, 123456789)
 // put writes body as the file name through a temp file and commits it.
 func put(t *testing.T, tr *Transfer, d *Dirs, name string, body []byte, perm fs.FileMode) Result {
 	t.Helper()
-	tf, err := tr.CreateWithParents(d, name, perm, mtime)
+	tf, err := tr.CreateWithParents(d, name, int64(len(body)), perm, mtime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestNothingBeforeCommit(t *testing.T) {
 		tr := in.Begin()
 		d := tr.Dirs()
 		defer d.Close()
-		tf, err := tr.CreateWithParents(d, "a/b/f", 0o644, mtime)
+		tf, err := tr.CreateWithParents(d, "a/b/f", 4, 0o644, mtime)
 		if err != nil {
 			t.Fatal(err)
 		}

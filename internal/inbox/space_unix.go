@@ -4,18 +4,31 @@ package inbox
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// freeSpace returns the bytes available to us on dir's filesystem.
-func freeSpace(dir string) (uint64, bool) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		return 0, false
+// statSpace returns a reader of the free space of root's filesystem, by
+// the directory itself (fstatfs), so that it holds if the inbox is moved.
+func statSpace(root *os.Root, _ string) func() (fsSpace, bool) {
+	return func() (fsSpace, bool) {
+		d, err := root.Open(".")
+		if err != nil {
+			return fsSpace{}, false
+		}
+		defer d.Close()
+		var st unix.Statfs_t
+		if err := unix.Fstatfs(int(d.Fd()), &st); err != nil {
+			return fsSpace{}, false
+		}
+		inodes := uint64(st.Ffree)
+		if st.Files == 0 { // a filesystem without a fixed number of inodes (btrfs)
+			inodes = ^uint64(0)
+		}
+		return fsSpace{bytes: uint64(st.Bavail) * uint64(st.Bsize), inodes: inodes}, true
 	}
-	return uint64(st.Bavail) * uint64(st.Bsize), true
 }
 
 func isNoSpace(err error) bool {

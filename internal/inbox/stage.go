@@ -88,7 +88,7 @@ func (t *Transfer) stageDir(name string) bool {
 	}
 	tmp := tempName()
 	// 0700 until published: no other user can put anything in it.
-	if root.Mkdir(path.Join(path.Dir(name), tmp), 0o700) != nil {
+	if t.in.mkdir(path.Join(path.Dir(name), tmp), 0o700) != nil {
 		return false
 	}
 	t.stage.add(name, tmp)
@@ -191,7 +191,7 @@ func (t *Transfer) mergeEntry(e Staged, why error) Result {
 		return failed(why)
 	}
 	from, _ := t.stage.phys(e.Name)
-	if _, err := mkdirs(root, path.Dir(e.Name)); err != nil {
+	if _, err := t.in.mkdirs(path.Dir(e.Name)); err != nil {
 		return failed(err)
 	}
 	p := placement{
@@ -203,7 +203,7 @@ func (t *Transfer) mergeEntry(e Staged, why error) Result {
 	switch e.Kind {
 	case protocol.KindDir:
 		p = placement{
-			noReplace: func() error { return root.Mkdir(e.Name, 0o755) },
+			noReplace: func() error { return t.in.mkdir(e.Name, 0o755) },
 			same:      func() bool { return isRealDir(root, e.Name) },
 			sameCode:  protocol.CodeOK,
 			taken:     "exists and is not a directory",

@@ -21,16 +21,33 @@ type Temp struct {
 	t       *Transfer
 	f       tempFile // nil once closed
 	mtime   time.Time
+	space   *reservation
 }
 
-// Create creates the temp file for the file entry name, whose directory
-// must exist, for a file that will get perm and mtime.
-func (t *Transfer) Create(d *Dirs, name string, perm fs.FileMode, mtime time.Time) (*Temp, error) {
+// Create creates the temp file for the file entry name of size bytes,
+// whose directory must exist, for a file that will get perm and mtime.
+// The size is reserved in the free space until Commit or Drop; an error
+// matching syscall.ENOSPC says it does not fit.
+func (t *Transfer) Create(d *Dirs, name string, size int64, perm fs.FileMode, mtime time.Time) (*Temp, error) {
 	tf := &Temp{name: name, dir: path.Dir(name), t: t, mtime: mtime}
 	sub, err := d.open(tf.dir)
 	if err != nil {
 		return nil, err
 	}
+	if tf.space, err = t.in.space.reserve(uint64(size)); err != nil {
+		return nil, &fs.PathError{Op: "create", Path: name, Err: err}
+	}
+	if err := tf.create(sub, perm); err != nil {
+		tf.space.release()
+		return nil, err
+	}
+	return tf, nil
+}
+
+// create creates the file in sub, its directory.
+func (tf *Temp) create(sub *dir, perm fs.FileMode) error {
+	t, name := tf.t, tf.name
+	var err error
 	perm &= fs.ModePerm &^ t.in.umask
 	if sub.staged {
 		// Nobody else sees this directory: the file goes straight to its
@@ -39,31 +56,29 @@ func (t *Transfer) Create(d *Dirs, name string, perm fs.FileMode, mtime time.Tim
 		base := path.Base(name)
 		if tf.f, err = sub.create(base, perm); err == nil {
 			tf.file, tf.staged = base, true
-			return tf, nil
+			return nil
 		}
 	}
 	tf.file = tempName()
-	if tf.f, err = sub.create(tf.file, perm); err != nil {
-		return nil, err
-	}
-	return tf, nil
+	tf.f, err = sub.create(tf.file, perm)
+	return err
 }
 
 // CreateWithParents is Create that first makes the missing parents of
 // name, remembered as made by this transfer. Only the reading goroutine
 // may call it.
-func (t *Transfer) CreateWithParents(d *Dirs, name string, perm fs.FileMode, mtime time.Time) (*Temp, error) {
-	tf, err := t.Create(d, name, perm, mtime)
+func (t *Transfer) CreateWithParents(d *Dirs, name string, size int64, perm fs.FileMode, mtime time.Time) (*Temp, error) {
+	tf, err := t.Create(d, name, size, perm, mtime)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return tf, err
 	}
 	phys, inside := t.stage.phys(path.Dir(name))
-	created, err := mkdirs(t.in.root, phys)
+	created, err := t.in.mkdirs(phys)
 	if err == nil {
 		if !inside {
 			t.markFresh(created...)
 		}
-		tf, err = t.Create(d, name, perm, mtime)
+		tf, err = t.Create(d, name, size, perm, mtime)
 	}
 	if err != nil {
 		rmdirs(t.in.root, created)
@@ -74,7 +89,11 @@ func (t *Transfer) CreateWithParents(d *Dirs, name string, perm fs.FileMode, mti
 }
 
 // Write writes body bytes.
-func (tf *Temp) Write(p []byte) (int, error) { return tf.f.Write(p) }
+func (tf *Temp) Write(p []byte) (int, error) {
+	n, err := tf.f.Write(p)
+	tf.space.wrote(n)
+	return n, err
+}
 
 // Close finishes the written file, unless writing it failed with werr:
 // gives it its mode and mtime and, where the platform needs it, syncs it;
@@ -101,6 +120,7 @@ func (tf *Temp) Drop() {
 		tf.f.Close()
 		tf.f = nil
 	}
+	tf.space.release()
 	root := tf.t.in.root
 	dir, _ := tf.t.stage.phys(tf.dir)
 	root.Remove(path.Join(dir, tf.file))
@@ -112,6 +132,7 @@ func (tf *Temp) Drop() {
 // meanwhile by an identical file gives unchanged. Anything but success
 // drops the temp file.
 func (t *Transfer) Commit(d *Dirs, tf *Temp, sum [protocol.HashSize]byte) Result {
+	tf.space.release()
 	if tf.staged { // already under its name in a staging directory
 		return ok()
 	}

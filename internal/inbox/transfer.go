@@ -21,7 +21,6 @@ const maxFresh = 1 << 16
 type Transfer struct {
 	in    *Inbox
 	stage staging
-	space spaceCheck
 	fresh map[string]bool // directories this transfer created (see markFresh)
 	attrs []dirAttr       // directories whose mode and time are set at the end
 }
@@ -35,7 +34,7 @@ type dirAttr struct {
 
 // Begin starts a transfer.
 func (in *Inbox) Begin() *Transfer {
-	return &Transfer{in: in, space: spaceCheck{dir: in.dir}, fresh: make(map[string]bool)}
+	return &Transfer{in: in, fresh: make(map[string]bool)}
 }
 
 // Dirs returns a new set of directory handles for one goroutine.
@@ -63,8 +62,8 @@ func (t *Transfer) Admit(d *Dirs, name string, size int64) Admission {
 	if limit := t.in.opts.MaxSize; limit > 0 && size > limit {
 		return Admission{Result: Result{protocol.CodeTooLarge, fmt.Sprintf("%d bytes is over the limit of %d", size, limit)}}
 	}
-	if free, ok := t.space.free(size); ok && uint64(size) > free {
-		return Admission{Result: Result{protocol.CodeNoSpace, fmt.Sprintf("%d bytes needed, %d free", size, free)}}
+	if err := t.in.space.check(uint64(size)); err != nil {
+		return Admission{Result: failed(err)}
 	}
 	if t.stage.top(name) == name {
 		return Admission{Result: Result{protocol.CodeExists, "a directory exists with that name"}}
@@ -133,13 +132,13 @@ func (t *Transfer) Mkdir(name string, mode fs.FileMode, mtime time.Time) (r Resu
 // staging directory) with any missing parents, and remembers it as made by
 // this transfer.
 func (t *Transfer) mkdir(phys, name string, inside bool) error {
-	err := t.in.root.Mkdir(phys, 0o755)
+	err := t.in.mkdir(phys, 0o755)
 	switch {
 	case err == nil:
 		t.markFresh(name)
 	case errors.Is(err, fs.ErrNotExist): // parents not announced: made too
 		var made []string
-		if made, err = mkdirs(t.in.root, phys); err == nil && inside {
+		if made, err = t.in.mkdirs(phys); err == nil && inside {
 			made = []string{name}
 		}
 		t.markFresh(made...)
@@ -171,7 +170,7 @@ func (t *Transfer) Symlink(name, target string) (r Result, staged bool) {
 	// In a staging directory the link is made there, at the same depth,
 	// so its target means the same once the directory is published.
 	phys, staged := t.stage.phys(name)
-	made, err := mkdirs(root, path.Dir(phys))
+	made, err := t.in.mkdirs(path.Dir(phys))
 	if err == nil {
 		err = plainParents(root, phys)
 	}
@@ -183,8 +182,8 @@ func (t *Transfer) Symlink(name, target string) (r Result, staged bool) {
 			sameCode:  protocol.CodeUnchanged,
 			taken:     "exists",
 		})
-	} else {
-		r = Result{protocol.CodeRefused, Describe(err)}
+	} else if r = failed(err); r.Code == protocol.CodeIO {
+		r.Code = protocol.CodeRefused // a parent that cannot be one
 	}
 	if r.Code != protocol.CodeOK {
 		rmdirs(root, made)
