@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path"
 	"sync"
 	"time"
 
@@ -179,6 +180,9 @@ func (c *committer) commitBatch(batch []*item) {
 		if !it.decided {
 			c.commitItem(it)
 		}
+	}
+	c.failMoved(batch)
+	for _, it := range batch {
 		if it.staged && it.verdict.Code.Success() {
 			c.staged = append(c.staged, stagedOf(it))
 			c.logReceived(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took)
@@ -204,6 +208,20 @@ func (c *committer) commitBatch(batch []*item) {
 		}
 	}
 	c.replies.verdicts(verdicts) // a broken connection is noticed by the reader
+}
+
+// failMoved fails the files of the batch committed into a directory that
+// was moved out of the inbox meanwhile: they are not in the inbox.
+func (c *committer) failMoved(batch []*item) {
+	moved := c.dirs.Moved()
+	if len(moved) == 0 {
+		return
+	}
+	for _, it := range batch {
+		if it.tmp != nil && !it.staged && it.verdict.Code.Success() && moved[path.Dir(it.hdr.Name)] {
+			it.decide(inbox.Code(inbox.ErrLeftInbox), inbox.ErrLeftInbox.Error())
+		}
+	}
 }
 
 // syncDisk flushes the inbox's filesystem, counting as connection progress.

@@ -15,8 +15,9 @@ const dirCacheSize = 32
 // plus the fast-path handle where the platform has one.
 type dir struct {
 	*os.Root
-	fast   fastDir // nil: the portable calls only
-	staged bool    // inside a staging directory (see stage.go)
+	fast   fastDir     // nil: the portable calls only
+	staged bool        // inside a staging directory (see stage.go)
+	ident  fs.FileInfo // what was opened, to tell if it moved (nil for the inbox)
 }
 
 // create creates the new file name in d, for a file that will get perm.
@@ -75,6 +76,13 @@ func (c *Dirs) open(name string) (*dir, error) {
 		}
 	}
 	d := &dir{Root: root, staged: staged}
+	if root != c.in.root {
+		var err error
+		if d.ident, err = root.Stat("."); err != nil {
+			root.Close()
+			return nil, err
+		}
+	}
 	if c.in.fast != nil {
 		var err error
 		if d.fast, err = openFast(root); err != nil {
@@ -91,16 +99,46 @@ func (c *Dirs) open(name string) (*dir, error) {
 	return d, nil
 }
 
+// Moved returns the directories open here that are no longer where their
+// name says (moved out of the inbox, or replaced), and forgets them: what
+// went into them since the last call did not land in the inbox.
+func (c *Dirs) Moved() map[string]bool {
+	var moved map[string]bool
+	for name, d := range c.m {
+		if d.ident == nil || c.stillThere(name, d) {
+			continue
+		}
+		if moved == nil {
+			moved = make(map[string]bool)
+		}
+		moved[name] = true
+		c.forget(name, d)
+	}
+	return moved
+}
+
+// stillThere reports whether the handle d is still the directory name.
+func (c *Dirs) stillThere(name string, d *dir) bool {
+	phys, _ := c.stage.phys(name)
+	fi, err := c.in.root.Lstat(phys)
+	return err == nil && os.SameFile(fi, d.ident)
+}
+
+// forget closes the handle d on name.
+func (c *Dirs) forget(name string, d *dir) {
+	if d.fast != nil {
+		d.fast.close()
+	}
+	if d.Root != c.in.root {
+		d.Root.Close()
+	}
+	delete(c.m, name)
+}
+
 // Close releases every handle.
 func (c *Dirs) Close() {
 	for k, d := range c.m {
-		if d.fast != nil {
-			d.fast.close()
-		}
-		if d.Root != c.in.root {
-			d.Root.Close()
-		}
-		delete(c.m, k)
+		c.forget(k, d)
 	}
 }
 

@@ -261,3 +261,44 @@ func describeMode(fi os.FileInfo) any {
 	}
 	return fi.Mode()
 }
+
+// TestMovedOut: a directory moved out of the inbox while its handle is
+// open is reported by Moved (what went in through the handle is outside),
+// and a staged directory published into a parent moved out fails its
+// entries (issue 14 item 10).
+func TestMovedOut(t *testing.T) {
+	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
+		in, dir := open(Options{})
+		outside := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "sub", "p"), 0o755)
+		tr := in.Begin()
+		d := tr.Dirs()
+		defer d.Close()
+		if r := put(t, tr, d, "sub/a", []byte("a"), 0o644); r.Code != protocol.CodeOK {
+			t.Fatal(r)
+		}
+		if _, staged := tr.Mkdir("sub/p/new", 0o755, mtime); !staged {
+			t.Fatal("not staged")
+		}
+		if r := put(t, tr, d, "sub/p/new/f", []byte("f"), 0o644); r.Code != protocol.CodeOK {
+			t.Fatal(r)
+		}
+		d.open("sub/p") // the handle Publish will use
+		if m := d.Moved(); len(m) != 0 {
+			t.Fatalf("moved before anything moved: %v", m)
+		}
+		if err := os.Rename(filepath.Join(dir, "sub"), filepath.Join(outside, "sub")); err != nil {
+			t.Fatal(err)
+		}
+		put(t, tr, d, "sub/b", []byte("b"), 0o644) // through the kept handle: lands outside
+		rs := tr.Publish(d, []Staged{{"sub/p/new", protocol.KindDir}, {"sub/p/new/f", protocol.KindFile}}, func(string, string, error) {})
+		for i, r := range rs {
+			if r.Code.Success() {
+				t.Errorf("entry %d published outside the inbox: %+v", i, r)
+			}
+		}
+		if m := d.Moved(); !m["sub"] || !m["sub/p"] {
+			t.Errorf("Moved = %v, want sub and sub/p", m)
+		}
+	})
+}

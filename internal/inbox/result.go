@@ -28,7 +28,7 @@ func Code(err error) protocol.Code {
 		return protocol.CodeNoSpace
 	case errors.Is(err, fs.ErrExist):
 		return protocol.CodeExists
-	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, errSymlinkParent):
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, errSymlinkParent), errors.Is(err, ErrLeftInbox):
 		return protocol.CodeRefused
 	}
 	return protocol.CodeIO
@@ -42,6 +42,10 @@ func Describe(err error) string {
 	}
 	return err.Error()
 }
+
+// ErrLeftInbox is why an entry placed in a directory that was moved out of
+// the inbox meanwhile (see Dirs.Moved) is not in the inbox.
+var ErrLeftInbox = errors.New("its directory was moved out of the inbox")
 
 // errSymlinkParent refuses a symlink entry below a symlink.
 var errSymlinkParent = errors.New("a parent directory is a symlink")

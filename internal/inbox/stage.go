@@ -118,6 +118,9 @@ func (t *Transfer) Publish(d *Dirs, entries []Staged, warn func(op, name string,
 		if err == nil {
 			err = parent.moveDirNoReplace(dirs[name], path.Base(name))
 		}
+		if err == nil && parent.ident != nil && !d.stillThere(path.Dir(name), parent) {
+			err = ErrLeftInbox // published into a directory moved out meanwhile
+		}
 		if err != nil {
 			merge[name] = err
 		}
