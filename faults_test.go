@@ -77,12 +77,13 @@ func TestKillReceiverMidFile(t *testing.T) {
 	if len(tempFiles(r.dir)) == 0 {
 		t.Fatalf("the killed receiver left no temp file: the test did not catch it mid-file")
 	}
-	// A new receiver on the same inbox sweeps the stale temp file at start.
+	// A new receiver on the same inbox sweeps the stale temp file at start
+	// (while it already listens).
 	r2 := startReceiver(t, r.dir)
+	waitLog(t, r2, 0, "removed stale temp files")
 	if left := tempFiles(r2.dir); len(left) != 0 {
 		t.Errorf("stale temp files not swept at start: %q", left)
 	}
-	waitLog(t, r2, 0, "removed stale temp files")
 	assertNoPartial(t, r2)
 	sendOneFile(t, r2)
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	ftinbox "github.com/ft-team/ft/internal/inbox"
 )
 
 // ftBin is the ft binary under test, built once by TestMain.
@@ -216,7 +218,7 @@ func listTreeUmask(t *testing.T, dir string, umask os.FileMode) []string {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		switch {
-		case rel == ".":
+		case rel == ".", ftinbox.IsReceiverFile(filepath.ToSlash(rel)): // the receiver's lock and journal
 		case fi.Mode()&os.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
 			out = append(out, rel+" -> "+target)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	ftinbox "github.com/ft-team/ft/internal/inbox"
 )
 
 func randomBytes(t *testing.T, n int) []byte {
@@ -167,7 +169,7 @@ func assertSameTreeUmask(t *testing.T, src string, paths []string, inbox string,
 func assertNoTemp(t *testing.T, inbox string) {
 	t.Helper()
 	filepath.Walk(inbox, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && strings.HasPrefix(fi.Name(), ".ft-") {
+		if rel, _ := filepath.Rel(inbox, p); err == nil && strings.HasPrefix(fi.Name(), ".ft-") && !ftinbox.IsReceiverFile(filepath.ToSlash(rel)) {
 			t.Errorf("temp file left in inbox: %s", p)
 		}
 		return nil

@@ -2,15 +2,18 @@ package receive_test
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ft-team/ft/internal/inbox"
 	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
 	"github.com/ft-team/ft/receive"
@@ -139,36 +142,56 @@ func headerVerdict(t *testing.T, addr string, size uint64) protocol.Verdict {
 	return *rep.Verdict
 }
 
-// TestStaleTempSweep: at start the receiver removes the temp files of a
-// killed receiver, in any directory of the inbox, and nothing else.
+// TestStaleTempSweep: at start the receiver removes what a killed receiver
+// left in the inbox (temp files and staging directories, in any
+// directory, as its journal lists them), and nothing else, not even names
+// of the temp form it did not make; it does so while it already listens.
 func TestStaleTempSweep(t *testing.T) {
 	t.Parallel()
-	inbox := t.TempDir()
-	stale := []string{".ft-0123456789abcdef.part", ".ft-ffffffffffffffff.part", "sub/deep/.ft-0123456789abcdef.part"}
-	kept := []string{".ft-0123456789abcdeg.part", ".ft-0123456789ABCDEF.part", ".ft-notours.part",
-		".ft-0123456789abcdef.partial", "x.ft-0123456789abcdef.part", "keep.part", "sub/.ft-0123456789abcde.part"}
-	for _, name := range append(append([]string{}, stale...), kept...) {
-		writeFile(t, filepath.Join(inbox, name), "left over")
-	}
-	// A staging directory with what it held, at the top and deeper.
-	stale = append(stale, ".ft-00000000000000aa.part", "sub/.ft-00000000000000bb.part")
-	for _, name := range []string{".ft-00000000000000aa.part/a/b", "sub/.ft-00000000000000bb.part/c"} {
-		writeFile(t, filepath.Join(inbox, name), "staged")
-	}
-	opts := quick()
-	opts.Dir = inbox
-	r := startReceiver(t, opts)
-	for _, name := range stale {
-		if _, err := os.Lstat(filepath.Join(inbox, name)); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("stale %s not swept: %v", name, err)
-		}
-	}
+	dir := t.TempDir()
+	kept := []string{".ft-0123456789abcdef.part", ".ft-0123456789abcdeg.part", ".ft-notours.part",
+		"sub/.ft-0123456789abcdef.part", "keep.part"}
 	for _, name := range kept {
-		if _, err := os.Lstat(filepath.Join(inbox, name)); err != nil {
-			t.Errorf("%s is not ft's and must be kept: %v", name, err)
+		writeFile(t, filepath.Join(dir, name), "not ours")
+	}
+	killed, err := inbox.Open(dir, inbox.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := killed.Begin()
+	d := tr.Dirs()
+	for _, name := range []string{"a", "sub/deep/b", "sub/c"} { // three temp files
+		if _, err := tr.CreateWithParents(d, name, 1, 0o644, time.Time{}); err != nil {
+			t.Fatal(err)
 		}
 	}
+	for _, name := range []string{"new", "sub/new"} { // two staging directories, one holding a file
+		if _, staged := tr.Mkdir(name, 0o755, time.Time{}); !staged {
+			t.Fatalf("%s not staged", name)
+		}
+	}
+	if _, err := tr.Create(d, "new/f", 1, 0o644, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	killed.Close() // nothing committed or dropped
+	opts := quick()
+	opts.Dir = dir
+	r := startReceiver(t, opts)
 	waitLog(t, r, 0, `"removed stale temp files" count=5`)
+	var left []string
+	walk(t, dir, func(name string, fi fs.FileInfo) bool {
+		if strings.HasPrefix(path.Base(name), ".ft-") {
+			left = append(left, name)
+		}
+		return true
+	})
+	slices.Sort(left)
+	want := []string{".ft-0123456789abcdef.part", ".ft-0123456789abcdeg.part", ".ft-notours.part", "sub/.ft-0123456789abcdef.part"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q (not the receiver's)", left, want)
+	}
+	sendValid(t, r)
 }
 
 // writeFile creates a file with content, making its parents.

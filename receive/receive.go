@@ -114,9 +114,6 @@ func Run(ctx context.Context, opts Options) error {
 	defer in.Close()
 	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
 		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
-	if n := in.Sweep(); n > 0 {
-		s.log.Info("removed stale temp files", "count", n)
-	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
@@ -125,6 +122,16 @@ func Run(ctx context.Context, opts Options) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	s.log.Info("listening", "addr", ln.Addr().String(), "dir", opts.Dir)
+	// What a killed receiver left goes while we already serve: its names
+	// are not ours (the journal lists them, see internal/inbox).
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		if n := in.Sweep(); n > 0 {
+			s.log.Info("removed stale temp files", "count", n)
+		}
+	}()
+	defer func() { <-swept }()
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}

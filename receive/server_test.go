@@ -24,6 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ft-team/ft/internal/inbox"
 	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
 	"github.com/ft-team/ft/receive"
@@ -256,6 +257,9 @@ func walk(t *testing.T, dir string, fn func(name string, fi fs.FileInfo) bool) {
 		slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 		for _, e := range ents {
 			p := path.Join(name, e.Name())
+			if inbox.IsReceiverFile(p) {
+				continue // the receiver's lock and journal
+			}
 			fi, err := root.Lstat(p)
 			if err != nil {
 				t.Fatal(err)

@@ -1,9 +1,10 @@
 package inbox
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ft-team/ft/protocol"
@@ -175,6 +176,9 @@ func TestAdmit(t *testing.T) {
 			{TempPrefix + "0123456789abcdef" + TempSuffix, 1, protocol.CodeBadName, false, false},
 			{"x/" + TempPrefix + "0123456789abcdef" + TempSuffix + "/y", 1, protocol.CodeBadName, false, false},
 			{"same/x", 1, protocol.CodeRefused, false, false},
+			{JournalName, 1, protocol.CodeBadName, false, false},
+			{LockName, 1, protocol.CodeBadName, false, false},
+			{"dir/" + JournalName, 1, protocol.CodeOK, false, true},
 		}
 		for _, tc := range cases {
 			a := tr.Admit(d, tc.name, tc.size)
@@ -185,26 +189,70 @@ func TestAdmit(t *testing.T) {
 	})
 }
 
-// TestSweep: leftovers of a killed receiver go, anything else stays.
+// TestSweep: what a receiver killed mid-transfer left (temp files, staging
+// directories, as its journal lists them) is swept by the next one on the
+// inbox, and nothing else, even of the temp form (issue 14 item 5).
 func TestSweep(t *testing.T) {
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
 		in, dir := open(Options{})
-		tmp := TempPrefix + "0123456789abcdef" + TempSuffix
-		writeFile(t, filepath.Join(dir, tmp), nil)
-		writeFile(t, filepath.Join(dir, "a", tmp), nil)
-		writeFile(t, filepath.Join(dir, "b", tmp, "staged"), nil)
-		writeFile(t, filepath.Join(dir, "keep"+TempSuffix), nil)
-		writeFile(t, filepath.Join(dir, strings.ToUpper(tmp)), nil)
-		if n := in.Sweep(); n != 3 {
-			t.Errorf("swept %d, want 3", n)
+		tr := in.Begin()
+		d := tr.Dirs()
+		if _, err := tr.CreateWithParents(d, "a/f", 1, 0o644, mtime); err != nil {
+			t.Fatal(err)
 		}
-		noTemps(t, dir)
-		for _, keep := range []string{"keep" + TempSuffix, strings.ToUpper(tmp), "a", "b"} {
-			if _, err := os.Lstat(filepath.Join(dir, keep)); err != nil {
-				t.Errorf("%s: %v", keep, err)
+		if _, staged := tr.Mkdir("b", 0o755, mtime); !staged {
+			t.Fatal("not staged")
+		}
+		if _, err := tr.Create(d, "b/g", 1, 0o644, mtime); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		in.Close() // killed: nothing committed or dropped
+		notOurs := TempPrefix + "0123456789abcdef" + TempSuffix
+		writeFile(t, filepath.Join(dir, notOurs), nil)
+		in2, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in2.Close()
+		if n := in2.Sweep(); n != 2 {
+			t.Errorf("swept %d, want 2 (a temp file and a staging directory)", n)
+		}
+		var left []string
+		filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+			if err == nil && IsTempName(de.Name()) {
+				left = append(left, de.Name())
 			}
+			return nil
+		})
+		if len(left) != 1 || left[0] != notOurs {
+			t.Errorf("temp names left: %q, want only %q", left, notOurs)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, SweepName)); err == nil {
+			t.Error("the old journal is still there")
 		}
 	})
+}
+
+// TestLocked: a second receiver on an open inbox fails at Open.
+func TestLocked(t *testing.T) {
+	dir := t.TempDir()
+	in, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in2, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) || !errors.Is(err, ErrUnusable) {
+		t.Errorf("second Open: %v, want ErrLocked", err)
+		if err == nil {
+			in2.Close()
+		}
+	}
+	in.Close()
+	in3, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	in3.Close()
 }
 
 // TestStagingNotAWayIn: a staging directory is 0700, and what another

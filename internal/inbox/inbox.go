@@ -45,10 +45,17 @@ type Inbox struct {
 	opts  Options
 	umask fs.FileMode // the receiver's, which cuts every mode an entry asks for
 	space *space      // shared by all transfers
+	lock  *os.File    // held while the inbox is open
+	jnl   *journal
 }
 
+// ErrLocked is why Open fails on an inbox another receiver has open.
+var ErrLocked = errors.New("in use by another ft receive (it holds " + LockName + ")")
+
 // Open creates the directory dir if needed, checks that it is a writable
-// directory, and opens it as an inbox.
+// directory, and opens it as an inbox: it takes the inbox's lock (an inbox
+// another receiver has open fails with ErrLocked) and sets the journal of
+// the receiver before aside for Sweep.
 func Open(dir string, opts Options) (*Inbox, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnusable, err)
@@ -62,11 +69,17 @@ func Open(dir string, opts Options) (*Inbox, error) {
 	if err == nil && !fi.IsDir() {
 		err = errors.New("not a directory")
 	}
+	if err == nil {
+		err = in.probeWritable()
+	}
+	if err == nil {
+		in.lock, err = lockInbox(root)
+	}
 	if err == nil && !opts.Portable {
 		in.fast, err = openFast(root)
 	}
 	if err == nil {
-		err = in.probeWritable()
+		in.jnl, err = openJournal(root)
 	}
 	if err != nil {
 		in.Close()
@@ -75,10 +88,16 @@ func Open(dir string, opts Options) (*Inbox, error) {
 	return in, nil
 }
 
-// Close releases the inbox.
+// Close releases the inbox, its journal and its lock.
 func (in *Inbox) Close() error {
 	if in.fast != nil {
 		in.fast.close()
+	}
+	if in.jnl != nil {
+		in.jnl.close()
+	}
+	if in.lock != nil {
+		in.lock.Close() // which releases the lock
 	}
 	return in.root.Close()
 }
@@ -106,24 +125,3 @@ func (in *Inbox) Sync() error {
 // fileSync reports whether each file must be synced on its own before it
 // counts as written: where there is no Sync of a whole filesystem.
 func (in *Inbox) fileSync() bool { return in.fast == nil && !in.opts.NoSync }
-
-// Sweep removes the temp files and staging directories that a receiver
-// that was killed left anywhere in the inbox, without following symlinks,
-// and returns how many it removed.
-func (in *Inbox) Sweep() int {
-	n := 0
-	fs.WalkDir(in.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil || !IsTempName(d.Name()):
-		case d.IsDir(): // a staging directory, with whatever it held
-			if in.root.RemoveAll(name) == nil {
-				n++
-			}
-			return fs.SkipDir
-		case in.root.Remove(name) == nil:
-			n++
-		}
-		return nil
-	})
-	return n
-}

@@ -33,9 +33,19 @@ func IsTempName(name string) bool {
 	return ok && ok2 && len(hex) == 16 && strings.Trim(hex, "0123456789abcdef") == ""
 }
 
+// IsReceiverFile reports whether the slash-separated name is one of the
+// receiver's own files at the top of the inbox (its lock and journal).
+func IsReceiverFile(name string) bool {
+	return name == JournalName || name == SweepName || name == LockName
+}
+
 // hasTempName reports whether any component of the slash-separated name
-// has the form of a temp name.
+// has the form of a temp name, or the name is one of the receiver's files
+// at the top of the inbox.
 func hasTempName(name string) bool {
+	if IsReceiverFile(name) {
+		return true
+	}
 	for name != "" {
 		var elem string
 		elem, name, _ = strings.Cut(name, "/")

@@ -86,8 +86,12 @@ func sameLink(root *os.Root, name, target string) func() bool {
 
 // replaceSymlink puts a symlink to target at name over what is there,
 // atomically: made under a temp name, then renamed.
-func replaceSymlink(root *os.Root, target, name string) error {
-	tmp := tempName()
+func (in *Inbox) replaceSymlink(target, name string) error {
+	root, tmp := in.root, tempName()
+	if err := in.jnl.add(tmp); err != nil {
+		return err
+	}
+	defer in.jnl.done()
 	if err := root.Symlink(target, tmp); err != nil {
 		return err
 	}

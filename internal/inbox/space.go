@@ -41,8 +41,8 @@ type space struct {
 // avail returns what is left for a new file of the given size (reading
 // the filesystem afresh if due), and false if the filesystem cannot tell.
 // mu is held.
-func (s *space) avail(size uint64) (fsSpace, bool) {
-	if !s.ok || time.Since(s.at) >= spaceRecheck || size >= s.last.bytes/4 {
+func (s *space) avail(size uint64, fresh bool) (fsSpace, bool) {
+	if fresh || !s.ok || time.Since(s.at) >= spaceRecheck || size >= s.last.bytes/4 {
 		s.last, s.ok = s.stat()
 		s.at, s.since = time.Now(), fsSpace{}
 	}
@@ -64,7 +64,18 @@ func (s *space) check(size uint64) error {
 }
 
 func (s *space) checkLocked(size uint64) error {
-	free, ok := s.avail(size)
+	free, ok := s.avail(size, false)
+	err := fitsIn(free, ok, size)
+	if err != nil { // a refusal rests on a fresh reading
+		free, ok = s.avail(size, true)
+		err = fitsIn(free, ok, size)
+	}
+	return err
+}
+
+// fitsIn checks size bytes and an inode against free (ok: the filesystem
+// can tell).
+func fitsIn(free fsSpace, ok bool, size uint64) error {
 	switch {
 	case !ok:
 		return nil

@@ -3,6 +3,8 @@ package inbox
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -59,8 +61,18 @@ func TestSpaceReserved(t *testing.T) {
 // space each; with none left they are refused as no space, as files are.
 func TestDirectoriesCount(t *testing.T) {
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
-		in, _ := open(Options{})
-		fakeSpace(in, 1<<30, 5)
+		in, dir := open(Options{})
+		// a filesystem of 5 free inodes but for what is in the inbox
+		in.space = &space{stat: func() (fsSpace, bool) {
+			used := uint64(0)
+			filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+				if err == nil && p != dir && !IsReceiverFile(de.Name()) {
+					used++
+				}
+				return nil
+			})
+			return fsSpace{1 << 30, 5 - min(used, 5)}, true
+		}}
 		tr := in.Begin()
 		codes := []protocol.Code{}
 		for i := range 7 {

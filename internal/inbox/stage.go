@@ -86,11 +86,16 @@ func (t *Transfer) stageDir(name string) bool {
 	if _, err := root.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	tmp := tempName()
-	// 0700 until published: no other user can put anything in it.
-	if t.in.mkdir(path.Join(path.Dir(name), tmp), 0o700) != nil {
+	tmp := path.Join(path.Dir(name), tempName())
+	if t.in.jnl.add(tmp) != nil {
 		return false
 	}
+	// 0700 until published: no other user can put anything in it.
+	if t.in.mkdir(tmp, 0o700) != nil {
+		t.in.jnl.done()
+		return false
+	}
+	tmp = path.Base(tmp)
 	t.stage.add(name, tmp)
 	return true
 }
@@ -141,6 +146,9 @@ func (t *Transfer) Publish(d *Dirs, entries []Staged, warn func(op, name string,
 		if err := t.in.root.RemoveAll(path.Join(path.Dir(name), dirs[name])); err != nil {
 			warn("remove staging directory", name, err) // the next start's sweep removes it
 		}
+	}
+	for range order {
+		t.in.jnl.done()
 	}
 	return results
 }

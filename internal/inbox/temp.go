@@ -22,6 +22,7 @@ type Temp struct {
 	f       tempFile // nil once closed
 	mtime   time.Time
 	space   *reservation
+	listed  bool // in the journal
 }
 
 // Create creates the temp file for the file entry name of size bytes,
@@ -60,8 +61,23 @@ func (tf *Temp) create(sub *dir, perm fs.FileMode) error {
 		}
 	}
 	tf.file = tempName()
-	tf.f, err = sub.create(tf.file, perm)
+	physDir, _ := t.stage.phys(tf.dir)
+	if err := t.in.jnl.add(path.Join(physDir, tf.file)); err != nil {
+		return err
+	}
+	tf.listed = true
+	if tf.f, err = sub.create(tf.file, perm); err != nil {
+		tf.unlist()
+	}
 	return err
+}
+
+// unlist tells the journal the temp name is no longer live.
+func (tf *Temp) unlist() {
+	if tf.listed {
+		tf.listed = false
+		tf.t.in.jnl.done()
+	}
 }
 
 // CreateWithParents is Create that first makes the missing parents of
@@ -124,6 +140,7 @@ func (tf *Temp) Drop() {
 	root := tf.t.in.root
 	dir, _ := tf.t.stage.phys(tf.dir)
 	root.Remove(path.Join(dir, tf.file))
+	tf.unlist()
 	rmdirs(root, tf.created)
 }
 
@@ -155,5 +172,6 @@ func (t *Transfer) Commit(d *Dirs, tf *Temp, sum [protocol.HashSize]byte) Result
 	if r.Code != protocol.CodeOK {
 		tf.Drop()
 	}
+	tf.unlist()
 	return r
 }

@@ -177,7 +177,7 @@ func (t *Transfer) Symlink(name, target string) (r Result, staged bool) {
 	if err == nil {
 		r = t.place(placement{
 			noReplace: func() error { return root.Symlink(target, phys) },
-			replace:   func() error { return replaceSymlink(root, target, phys) },
+			replace:   func() error { return t.in.replaceSymlink(target, phys) },
 			same:      sameLink(root, phys, target),
 			sameCode:  protocol.CodeUnchanged,
 			taken:     "exists",
