@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -115,6 +116,18 @@ type session struct {
 	t       *inbox.Transfer
 	dirs    *inbox.Dirs // the reading goroutine's directory handles
 	onWay   *inflight   // names handed to the lanes or the committer, not placed yet
+	slot    *holder     // its claim on a transfer slot (see slots.go)
+	evicted atomic.Bool // its slot went to a new sender
+}
+
+// errEvicted is why a connection lost its slot to a new sender.
+var errEvicted = fmt.Errorf("evicted for a new sender: less than %d KiB sent in %v", paceMin>>10, paceWindow)
+
+// evict ends the connection for a new sender that takes its slot; the
+// reading goroutine fails and the connection is aborted as on any failure.
+func (ss *session) evict() {
+	ss.evicted.Store(true)
+	ss.conn.Fail(errEvicted)
 }
 
 // handOver counts the item's name as on its way to its place, by the lanes
@@ -167,7 +180,7 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 		closeGently(conn)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
-	defer func() { <-s.slots }()
+	defer s.slots.release(ss.slot)
 	// Allocated only now: a connection in its handshake costs little.
 	in := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(commitDeps{t: ss.t, replies: ss.replies, log: log, touch: conn.Touch,
@@ -215,15 +228,13 @@ func (ss *session) handshake() error {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
-	select {
-	case ss.s.slots <- struct{}{}:
-	default:
-		ss.log.Warn("refused connection", "reason", "too many connections")
+	ss.slot = newHolder(ss.conn, ss.evict)
+	if !ss.s.slots.acquire(ss.slot, ss.s.opts.MaxConns) {
 		ss.replies.fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", ss.s.opts.MaxConns))
 		return fmt.Errorf("handshake: %w", errBusy)
 	}
 	if err := ss.writeAccept(acc); err != nil {
-		<-ss.s.slots
+		ss.s.slots.release(ss.slot)
 		return err
 	}
 	return nil
@@ -289,6 +300,8 @@ func (ss *session) abort(ctx context.Context, err error) {
 	switch {
 	case ctx.Err() != nil:
 		return // the shutdown hook has told the sender
+	case ss.evicted.Load():
+		code, msg = protocol.CodeBusy, errEvicted.Error()
 	case ss.conn.Expired():
 		code, msg = protocol.CodeTimeout, fmt.Sprintf("no progress for %v", ss.s.opts.IdleTimeout)
 	case errors.Is(err, protocol.ErrTruncated), isNetErr(err):

@@ -49,7 +49,7 @@ type Options struct {
 	Overwrite bool  // let an incoming file replace an existing one
 	NoSync    bool  // do not wait for the disk before confirming files
 	MaxSize   int64 // largest accepted file in bytes (0: no limit but free space)
-	MaxConns  int   // transfers served at once, handshakes aside (default DefaultMaxConns)
+	MaxConns  int   // transfers served at once, handshakes aside (default DefaultMaxConns; see slots.go)
 
 	HeaderTimeout time.Duration // for the handshake (default DefaultHeaderTimeout)
 	IdleTimeout   time.Duration // no byte moved for that long aborts (default DefaultIdleTimeout; negative disables)
@@ -87,9 +87,15 @@ type server struct {
 	opts       Options
 	in         *inbox.Inbox
 	log        *slog.Logger
-	slots      chan struct{} // transfers past their handshake, up to MaxConns
+	slots      slotTable     // transfers past their handshake, up to MaxConns
 	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
 	refusing   chan struct{} // busy refusals lingering, up to maxRefusing
+}
+
+// newServer returns the server of one Run on in.
+func newServer(opts Options, in *inbox.Inbox) *server {
+	return &server{opts: opts, in: in, log: opts.Logger,
+		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
 }
 
 // Connections in their handshake do not count against MaxConns, so that
@@ -112,8 +118,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("receive: %w", err) // matches ErrInbox
 	}
 	defer in.Close()
-	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
-		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
+	s := newServer(opts, in)
 	if n := in.Sweep(); n > 0 {
 		s.log.Info("removed stale temp files", "count", n)
 	}
@@ -128,6 +133,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	go s.slots.sample(sampling)
 	if opts.Once {
 		return s.serveOnce(ctx, ln)
 	}
