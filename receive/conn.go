@@ -228,6 +228,10 @@ func (ss *session) handshake() error {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
+	if !ss.s.once.take(ss.conn.Conn) {
+		ss.replies.fail(protocol.CodeBusy, "the receiver serves one transfer only (--once)")
+		return fmt.Errorf("handshake: %w", errOnce)
+	}
 	ss.slot = newHolder(ss.conn, ss.evict)
 	if !ss.s.slots.acquire(ss.slot, ss.s.opts.MaxConns) {
 		ss.replies.fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", ss.s.opts.MaxConns))
@@ -240,8 +244,11 @@ func (ss *session) handshake() error {
 	return nil
 }
 
-// errBusy is why a sender over MaxConns is refused.
-var errBusy = errors.New("too many connections")
+// Why a sender is refused after its hello.
+var (
+	errBusy = errors.New("too many connections")
+	errOnce = errors.New("another sender is the one transfer")
+)
 
 // writeAccept answers the hello and lifts the header deadline.
 func (ss *session) writeAccept(acc protocol.Accept) error {
