@@ -193,15 +193,42 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	if err == nil {
 		err = ss.replies.summary(sum)
 	}
+	outcome := "failed"
+	if err == nil {
+		outcome = ss.commit.outcome()
+	}
+	logEnd(log, outcome, sum, start, err)
 	if err != nil {
-		log.Warn("connection", "outcome", "failed", "files", sum.Committed, "bytes", sum.Bytes, "err", err)
 		ss.abort(ctx, err)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
-	log.Info("connection", "outcome", ss.commit.outcome(), "entries", sum.Entries, "committed", sum.Committed,
-		"failed", sum.Failed, "bytes", sum.Bytes, "seconds", time.Since(start).Seconds())
 	closeGently(conn)
 	return ss.commit.err()
+}
+
+// refusalLines is how many refusals a connection logs one by one; the
+// rest are counted in its last line, so that a stream of refusals, which
+// costs the sender nothing, cannot fill the receiver's disk with logs.
+const refusalLines = 10
+
+// logEnd logs the one line that ends a connection past its handshake: at
+// info level if its outcome is ok, else at warning level, so that with
+// only warnings (ft receive -q) a connection logs this line and nothing
+// else about its entries.
+func logEnd(log *slog.Logger, outcome string, sum protocol.Summary, start time.Time, err error) {
+	level := slog.LevelWarn
+	if outcome == "ok" {
+		level = slog.LevelInfo
+	}
+	attrs := []any{"outcome", outcome, "entries", sum.Entries, "committed", sum.Committed, "failed", sum.Failed,
+		"bytes", sum.Bytes, "seconds", time.Since(start).Seconds()}
+	if sum.Failed > refusalLines {
+		attrs = append(attrs, "refusals_not_logged", sum.Failed-refusalLines)
+	}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	log.Log(context.Background(), level, "connection", attrs...)
 }
 
 // handshake reads the sender's hello within the header timeout (straight
