@@ -162,7 +162,8 @@ func receiveCommand(stdout, stderr io.Writer) *cli.Command {
 		ArgsUsage:       " ",
 		Description: `Listens for ft senders and writes what they send under DIR, serving many
 senders at once until interrupted. Prints the address it listens on to stdout
-and one log line per file and per connection to stderr.
+and one log line per file and per connection to stderr (a connection's
+refusals: the first 10, then a count in its last line).
 
 Examples:
    ft receive -d ./inbox -p 9000
@@ -199,7 +200,7 @@ func receiveFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-conns", Value: receive.DefaultMaxConns, Usage: "serve at most this many connections at once"},
 		&cli.DurationFlag{Name: "header-timeout", Value: receive.DefaultHeaderTimeout, Usage: "drop senders that do not complete the handshake in time"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: receive.DefaultIdleTimeout, Usage: "abort transfers that make no progress for this long"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log only warnings and errors"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log one line per connection that failed or refused files, and warnings"},
 	}
 }
 

@@ -243,7 +243,9 @@ func (c *committer) logReceived(kind protocol.Kind, name string, size int64, too
 	}
 }
 
-// count counts an entry's verdict in the summary, and logs a refusal.
+// count counts an entry's verdict in the summary, and logs a refusal: the
+// first refusalLines of the connection, the rest are only counted (see
+// logEnd).
 func (c *committer) count(kind protocol.Kind, name string, size int64, v protocol.Verdict) {
 	c.sum.Entries++
 	if v.Code.Success() {
@@ -255,7 +257,9 @@ func (c *committer) count(kind protocol.Kind, name string, size int64, v protoco
 	}
 	c.sum.Failed++
 	c.worst = worse(c.worst, v.Code)
-	c.log.Warn("refused", "name", name, "kind", kind.String(), "code", v.Code.String(), "reason", v.Message)
+	if c.sum.Failed <= refusalLines {
+		c.log.Info("refused", "name", name, "kind", kind.String(), "code", v.Code.String(), "reason", v.Message)
+	}
 }
 
 func mbps(n int64, secs float64) string {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -115,6 +116,18 @@ type session struct {
 	t       *inbox.Transfer
 	dirs    *inbox.Dirs // the reading goroutine's directory handles
 	onWay   *inflight   // names handed to the lanes or the committer, not placed yet
+	slot    *holder     // its claim on a transfer slot (see slots.go)
+	evicted atomic.Bool // its slot went to a new sender
+}
+
+// errEvicted is why a connection lost its slot to a new sender.
+var errEvicted = fmt.Errorf("evicted for a new sender: less than %d KiB sent in %v", paceMin>>10, paceWindow)
+
+// evict ends the connection for a new sender that takes its slot; the
+// reading goroutine fails and the connection is aborted as on any failure.
+func (ss *session) evict() {
+	ss.evicted.Store(true)
+	ss.conn.Fail(errEvicted)
 }
 
 // handOver counts the item's name as on its way to its place, by the lanes
@@ -167,7 +180,7 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 		closeGently(conn)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
-	defer func() { <-s.slots }()
+	defer s.slots.release(ss.slot)
 	// Allocated only now: a connection in its handshake costs little.
 	in := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(commitDeps{t: ss.t, replies: ss.replies, log: log, touch: conn.Touch,
@@ -180,15 +193,42 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	if err == nil {
 		err = ss.replies.summary(sum)
 	}
+	outcome := "failed"
+	if err == nil {
+		outcome = ss.commit.outcome()
+	}
+	logEnd(log, outcome, sum, start, err)
 	if err != nil {
-		log.Warn("connection", "outcome", "failed", "files", sum.Committed, "bytes", sum.Bytes, "err", err)
 		ss.abort(ctx, err)
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
-	log.Info("connection", "outcome", ss.commit.outcome(), "entries", sum.Entries, "committed", sum.Committed,
-		"failed", sum.Failed, "bytes", sum.Bytes, "seconds", time.Since(start).Seconds())
 	closeGently(conn)
 	return ss.commit.err()
+}
+
+// refusalLines is how many refusals a connection logs one by one; the
+// rest are counted in its last line, so that a stream of refusals, which
+// costs the sender nothing, cannot fill the receiver's disk with logs.
+const refusalLines = 10
+
+// logEnd logs the one line that ends a connection past its handshake: at
+// info level if its outcome is ok, else at warning level, so that with
+// only warnings (ft receive -q) a connection logs this line and nothing
+// else about its entries.
+func logEnd(log *slog.Logger, outcome string, sum protocol.Summary, start time.Time, err error) {
+	level := slog.LevelWarn
+	if outcome == "ok" {
+		level = slog.LevelInfo
+	}
+	attrs := []any{"outcome", outcome, "entries", sum.Entries, "committed", sum.Committed, "failed", sum.Failed,
+		"bytes", sum.Bytes, "seconds", time.Since(start).Seconds()}
+	if sum.Failed > refusalLines {
+		attrs = append(attrs, "refusals_not_logged", sum.Failed-refusalLines)
+	}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	log.Log(context.Background(), level, "connection", attrs...)
 }
 
 // handshake reads the sender's hello within the header timeout (straight
@@ -215,22 +255,27 @@ func (ss *session) handshake() error {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
-	select {
-	case ss.s.slots <- struct{}{}:
-	default:
-		ss.log.Warn("refused connection", "reason", "too many connections")
+	if !ss.s.once.take(ss.conn.Conn) {
+		ss.replies.fail(protocol.CodeBusy, "the receiver serves one transfer only (--once)")
+		return fmt.Errorf("handshake: %w", errOnce)
+	}
+	ss.slot = newHolder(ss.conn, ss.evict)
+	if !ss.s.slots.acquire(ss.slot, ss.s.opts.MaxConns) {
 		ss.replies.fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", ss.s.opts.MaxConns))
 		return fmt.Errorf("handshake: %w", errBusy)
 	}
 	if err := ss.writeAccept(acc); err != nil {
-		<-ss.s.slots
+		ss.s.slots.release(ss.slot)
 		return err
 	}
 	return nil
 }
 
-// errBusy is why a sender over MaxConns is refused.
-var errBusy = errors.New("too many connections")
+// Why a sender is refused after its hello.
+var (
+	errBusy = errors.New("too many connections")
+	errOnce = errors.New("another sender is the one transfer")
+)
 
 // writeAccept answers the hello and lifts the header deadline.
 func (ss *session) writeAccept(acc protocol.Accept) error {
@@ -289,6 +334,8 @@ func (ss *session) abort(ctx context.Context, err error) {
 	switch {
 	case ctx.Err() != nil:
 		return // the shutdown hook has told the sender
+	case ss.evicted.Load():
+		code, msg = protocol.CodeBusy, errEvicted.Error()
 	case ss.conn.Expired():
 		code, msg = protocol.CodeTimeout, fmt.Sprintf("no progress for %v", ss.s.opts.IdleTimeout)
 	case errors.Is(err, protocol.ErrTruncated), isNetErr(err):

@@ -59,9 +59,7 @@ func fuzzServer(f testing.TB) (*server, string) {
 	f.Cleanup(func() { in.Close() })
 	opts := Options{Dir: dir, NoSync: true, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)}.withDefaults()
-	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
-		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
-	return s, parent
+	return newServer(opts, in), parent
 }
 
 // FuzzConn feeds arbitrary bytes to a whole receiver connection, over

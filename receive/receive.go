@@ -45,11 +45,11 @@ type Options struct {
 	Dir  string // inbox; created if missing (default ".")
 	Addr string // listen address, host:port (default ":9000"; a missing port means DefaultPort)
 
-	Once      bool  // serve one connection, then return its outcome
+	Once      bool  // serve the first sender past its handshake, then return its outcome
 	Overwrite bool  // let an incoming file replace an existing one
 	NoSync    bool  // do not wait for the disk before confirming files
 	MaxSize   int64 // largest accepted file in bytes (0: no limit but free space)
-	MaxConns  int   // transfers served at once, handshakes aside (default DefaultMaxConns)
+	MaxConns  int   // transfers served at once, handshakes aside (default DefaultMaxConns; see slots.go)
 
 	HeaderTimeout time.Duration // for the handshake (default DefaultHeaderTimeout)
 	IdleTimeout   time.Duration // no byte moved for that long aborts (default DefaultIdleTimeout; negative disables)
@@ -87,9 +87,20 @@ type server struct {
 	opts       Options
 	in         *inbox.Inbox
 	log        *slog.Logger
-	slots      chan struct{} // transfers past their handshake, up to MaxConns
+	slots      slotTable     // transfers past their handshake, up to MaxConns
 	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
 	refusing   chan struct{} // busy refusals lingering, up to maxRefusing
+	once       *onceGate     // with Once: who is the one transfer
+}
+
+// newServer returns the server of one Run on in.
+func newServer(opts Options, in *inbox.Inbox) *server {
+	s := &server{opts: opts, in: in, log: opts.Logger,
+		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
+	if opts.Once {
+		s.once = newOnceGate()
+	}
+	return s
 }
 
 // Connections in their handshake do not count against MaxConns, so that
@@ -104,7 +115,8 @@ const (
 
 // Run listens and serves senders until ctx is done (then it returns nil
 // after aborting the transfers in flight), or, with Once, until the first
-// connection ends (then it returns that connection's outcome).
+// connection that completed its handshake ends (then it returns that
+// connection's outcome; connections that failed theirs do not count).
 func Run(ctx context.Context, opts Options) error {
 	opts = opts.withDefaults()
 	in, err := inbox.Open(opts.Dir, inbox.Options{Overwrite: opts.Overwrite, NoSync: opts.NoSync, MaxSize: opts.MaxSize})
@@ -112,8 +124,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("receive: %w", err) // matches ErrInbox
 	}
 	defer in.Close()
-	s := &server{opts: opts, in: in, log: opts.Logger, slots: make(chan struct{}, opts.MaxConns),
-		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
+	s := newServer(opts, in)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
@@ -135,30 +146,49 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	go s.slots.sample(sampling)
 	if opts.Once {
 		return s.serveOnce(ctx, ln)
 	}
 	return s.serve(ctx, ln)
 }
 
+// serveOnce serves connections until one completes its handshake (which
+// closes the listener) and returns that connection's outcome once it
+// ends and the connections still in their handshake have been sent away.
 func (s *server) serveOnce(ctx context.Context, ln net.Listener) error {
-	conn, err := ln.Accept()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.once.ln = ln
+	served := make(chan error, 1)
+	go func() { served <- s.serve(ctx, ln) }()
+	select {
+	case err := <-s.once.outcome:
+		cancel() // the others
+		<-served
+		return err
+	case err := <-served:
+		if s.once.taken() {
+			return <-s.once.outcome
 		}
-		return fmt.Errorf("%w: accept: %w", ErrListen, err)
+		return err
 	}
-	ln.Close()
-	return s.serveConn(ctx, conn, nil)
 }
 
+// serve accepts connections until the listener closes: at the end of ctx
+// (then it returns nil), or with Once when a sender has passed its
+// handshake. It returns once every connection has ended.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
+			if s.once != nil && s.once.taken() {
+				return nil
+			}
 			if ctx.Err() != nil {
 				s.log.Info("shutting down")
 				return nil
@@ -173,7 +203,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		}
 		select {
 		case s.handshakes <- struct{}{}:
-			wg.Go(func() { s.serveConn(ctx, conn, func() { <-s.handshakes }) })
+			wg.Go(func() { s.once.ended(conn, s.serveConn(ctx, conn, func() { <-s.handshakes })) })
 			continue
 		default:
 		}

@@ -28,8 +28,10 @@ type Conn struct {
 	last     atomic.Int64 // unix nanoseconds of the last progress
 	mu       sync.Mutex   // orders deadline changes against expiry
 	expired  atomic.Bool
+	cause    atomic.Pointer[error] // set by Fail
 	stopOnce sync.Once
 	stop     chan struct{}
+	meter    meter
 }
 
 // past is a deadline long gone: setting it wakes blocked reads and writes.
@@ -77,8 +79,20 @@ func (c *Conn) expire() {
 	c.Conn.SetDeadline(past)
 }
 
+// Fail makes the connection's blocked and later reads and writes fail at
+// once, their errors wrapping cause, as if it had expired (Expired stays
+// false). Like an expired one it stays open until Close, and Grace still
+// lets its owner send a last message.
+func (c *Conn) Fail(cause error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cause.Store(&cause)
+	c.Conn.SetDeadline(past)
+}
+
 // SetDeadline sets the read and write deadlines, unless the connection
-// has expired: then it keeps failing and SetDeadline returns ErrTimeout.
+// has expired or failed: then it keeps failing and SetDeadline returns
+// ErrTimeout or the cause given to Fail.
 func (c *Conn) SetDeadline(t time.Time) error { return c.setDeadline(c.Conn.SetDeadline, t) }
 
 // SetReadDeadline is like SetDeadline for reads only.
@@ -92,6 +106,9 @@ func (c *Conn) setDeadline(set func(time.Time) error, t time.Time) error {
 	defer c.mu.Unlock()
 	if c.expired.Load() {
 		return fmt.Errorf("%w: no progress for %v", ErrTimeout, c.timeout)
+	}
+	if cause := c.cause.Load(); cause != nil {
+		return *cause
 	}
 	return set(t)
 }
@@ -119,11 +136,14 @@ func (c *Conn) Touch() { c.last.Store(time.Now().UnixNano()) }
 // Expired reports whether the connection was closed for idleness.
 func (c *Conn) Expired() bool { return c.expired.Load() }
 
-// Read reads from the connection and records progress.
+// Read reads from the connection and records progress; it counts the
+// bytes and the time it waited for them (see Progress).
 func (c *Conn) Read(p []byte) (int, error) {
+	start := c.meter.enter()
 	n, err := c.Conn.Read(p)
+	now := c.meter.leave(start, n)
 	if n > 0 {
-		c.Touch()
+		c.last.Store(now)
 	}
 	return n, c.wrap(err)
 }
@@ -144,8 +164,14 @@ func (c *Conn) Close() error {
 }
 
 func (c *Conn) wrap(err error) error {
-	if err != nil && c.expired.Load() {
+	if err == nil {
+		return nil
+	}
+	if c.expired.Load() {
 		return fmt.Errorf("%w: no progress for %v: %w", ErrTimeout, c.timeout, err)
+	}
+	if cause := c.cause.Load(); cause != nil {
+		return fmt.Errorf("%w: %w", *cause, err)
 	}
 	return err
 }
