@@ -50,7 +50,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 		replies <- rr
 	}()
 
-	sent, werr := stream(conn, w, vs, opts.Progress, res)
+	sent, werr := stream(conn, w, vs, opts.Progress, res, newDirHandle())
 	var rr replyResult
 	if werr != nil {
 		// The receiver may have said why in an error frame: give it a moment.
@@ -122,10 +122,11 @@ type sent struct {
 
 // stream writes every entry the walker lists, then the end frame. Entries
 // that cannot be read are recorded in res and not sent. It tells the
-// progress about the totals once the walk is over.
-func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) (*sent, error) {
+// progress about the totals once the walk is over. It opens the files
+// through dirs, and closes it.
+func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, dirs dirHandle) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
-	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: newDirHandle()}
+	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: dirs}
 	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
 	started := prog == nil
@@ -149,7 +150,7 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) 
 			// Its verdict may come back while its body is still going out.
 			vs.sent.Store(int64(len(s.wire) + 1))
 			var err error
-			if local, err = st.sendEntry(e, path(w.roots, e)); err != nil {
+			if local, err = st.sendEntry(e, w.roots); err != nil {
 				return s, err
 			}
 		}
@@ -200,13 +201,13 @@ type source interface {
 // A file is checked against what the walk saw once, after it was read:
 // anything else it could be by then (shorter, longer, touched, replaced
 // by something that is not a regular file) spoils its trailer.
-func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
+func (st *streamer) sendEntry(e *entry, roots []root) (local, err error) {
 	pw, prog := st.pw, st.prog
 	hdr := e.header()
 	if e.kind != protocol.KindFile {
 		return nil, pw.WriteHeader(&hdr)
 	}
-	f, err := st.dirs.open(path)
+	f, err := st.dirs.open(where(roots, e))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}
