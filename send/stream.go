@@ -155,7 +155,7 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, 
 			}
 		}
 		if local != nil && (e.err != nil || errors.Is(local, errNotSent)) {
-			res.Failed = append(res.Failed, FileError{Name: e.name, Err: local})
+			res.fail(FileError{Name: e.name, Err: local})
 			continue
 		}
 		if local != nil {
