@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -79,4 +81,70 @@ func TestRefusalsBounded(t *testing.T) {
 	}
 	t.Logf("heap grew by %d bytes for %d refusals of %d bytes", grown, n, len(msg))
 	runtime.KeepAlive(res)
+}
+
+// stallReceiver accepts one sender, reads its whole stream, then does
+// what stall does with the connection, until the sender hangs up.
+func stallReceiver(t *testing.T, stall func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done })
+	go func() {
+		defer close(done)
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		serveReplies(conn, func(*protocol.ReplyWriter) { stall(conn) })
+	}()
+	return ln.Addr().String()
+}
+
+// TestStalledReceiver: a receiver that has everything and sends no whole
+// reply, silent or trickling an error frame a byte at a time (which keeps
+// the connection from being idle), is given up on at the idle timeout.
+func TestStalledReceiver(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	frame := vectors.NewStream().ErrorFrame(uint8(protocol.CodeIO), strings.Repeat("x", protocol.MaxMessageLen)).Bytes()
+	cases := []struct {
+		name  string
+		stall func(c net.Conn)
+	}{
+		{"silent", func(c net.Conn) { c.Read(make([]byte, 1)) }},
+		{"trickling", func(c net.Conn) {
+			tick := time.NewTicker(idle / 10)
+			defer tick.Stop()
+			for _, b := range frame {
+				<-tick.C
+				if _, err := c.Write([]byte{b}); err != nil {
+					return
+				}
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := stallReceiver(t, tc.stall)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := Run(ctx, Options{Addr: addr, Paths: twoFiles(t), IdleTimeout: idle})
+			took := time.Since(start)
+			want := fmt.Sprintf("receiver sent no reply for %v", idle)
+			if !errors.Is(err, ErrConnLost) || !strings.Contains(fmt.Sprint(err), want) {
+				t.Errorf("err %v, want ErrConnLost with %q", err, want)
+			}
+			if took > idle+2*time.Second {
+				t.Errorf("gave up after %v, want within %v and slack", took, idle)
+			}
+			t.Logf("after %v: %v", took, err)
+		})
+	}
 }

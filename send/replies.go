@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -26,12 +27,16 @@ type replyResult struct {
 // enforces).
 type verdicts struct {
 	sent  atomic.Int64 // entries sent so far: no verdict may name a later one
+	last  atomic.Int64 // unix nanoseconds of the last whole reply
 	codes []protocol.Code
 	have  []uint64 // bit i%64 of have[i/64]: entry i has a verdict
 	msgs  map[uint64]string
 }
 
 func newVerdicts() *verdicts { return &verdicts{msgs: make(map[uint64]string)} }
+
+// touch records that a whole reply came in now.
+func (vs *verdicts) touch() { vs.last.Store(time.Now().UnixNano()) }
 
 func (vs *verdicts) has(i int) bool {
 	return i/64 < len(vs.have) && vs.have[i/64]&(1<<(i%64)) != 0
@@ -91,6 +96,9 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 	rr := protocol.NewReplyReader(r)
 	for {
 		rep, err := rr.Next()
+		if err == nil {
+			vs.touch()
+		}
 		if err == nil && rep.Summary != nil {
 			return replyResult{summary: *rep.Summary}
 		}

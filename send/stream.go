@@ -61,7 +61,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 			rr = <-replies
 		}
 	} else {
-		rr = <-replies
+		rr = awaitReplies(replies, vs, conn, idleTimeout(opts))
 	}
 	if err := connError(ctx, conn, werr, rr.err); err != nil {
 		return res, err
@@ -84,11 +84,7 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, opts.Addr, err)
 	}
-	idleTimeout := opts.IdleTimeout
-	if idleTimeout == 0 {
-		idleTimeout = DefaultIdleTimeout
-	}
-	conn := idle.Watch(c, idleTimeout)
+	conn := idle.Watch(c, idleTimeout(opts))
 	conn.SetDeadline(time.Now().Add(timeout))
 	hello := protocol.DefaultHello()
 	err = protocol.WriteHello(conn, hello)
@@ -101,6 +97,49 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	}
 	conn.SetDeadline(time.Time{})
 	return conn, nil
+}
+
+// idleTimeout is opts.IdleTimeout or its default.
+func idleTimeout(opts Options) time.Duration {
+	if opts.IdleTimeout == 0 {
+		return DefaultIdleTimeout
+	}
+	return opts.IdleTimeout
+}
+
+// errNoReply is the end of a transfer whose receiver stopped replying
+// once everything was sent.
+var errNoReply = errors.New("receiver sent no reply")
+
+// awaitReplies waits for the reply reader once the end frame is sent.
+// The receiver has everything by then: if it sends no whole reply for
+// the idle timeout (bytes trickled in do not count), the connection is
+// closed and the transfer fails with errNoReply. A timeout of zero or
+// less waits for ever.
+func awaitReplies(replies <-chan replyResult, vs *verdicts, conn net.Conn, timeout time.Duration) replyResult {
+	if timeout <= 0 {
+		return <-replies
+	}
+	vs.touch() // the clock starts at the end frame
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case rr := <-replies:
+			if errors.Is(rr.err, idle.ErrTimeout) { // the watchdog was first: say the same
+				rr.err = fmt.Errorf("%w for %v: %w", errNoReply, timeout, rr.err)
+			}
+			return rr
+		case <-t.C:
+			if left := timeout - time.Since(time.Unix(0, vs.last.Load())); left > 0 {
+				t.Reset(left)
+				continue
+			}
+			conn.Close()
+			<-replies
+			return replyResult{err: fmt.Errorf("%w for %v (%w)", errNoReply, timeout, idle.ErrTimeout)}
+		}
+	}
 }
 
 // streamer writes entries to the connection.
