@@ -125,7 +125,7 @@ func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Write
 	if bar != nil {
 		bar.done()
 	}
-	listFailed(stderr, res.Failed)
+	listFailed(stderr, res.Failed, res.FailedCount())
 	if !quiet && err == nil {
 		fmt.Fprintln(stderr, "ft:", summary(res))
 	}

@@ -56,13 +56,13 @@ var verdictExits = map[protocol.Code]int{
 // unknownVerdictExit is the exit code for a verdict the table lacks.
 const unknownVerdictExit = exitRefused
 
-// fileExit returns the exit code for one failed entry: its verdict's,
-// or exitSource if it failed at the sender.
-func fileExit(f send.FileError) int {
-	if f.Local() {
+// codeExit returns the exit code for a failed entry with verdict c: the
+// verdict's, or exitSource if c is CodeOK (it failed at the sender).
+func codeExit(c protocol.Code) int {
+	if c == protocol.CodeOK {
 		return exitSource
 	}
-	if code, ok := verdictExits[f.Code]; ok {
+	if code, ok := verdictExits[c]; ok {
 		return code
 	}
 	return unknownVerdictExit
@@ -72,11 +72,12 @@ func fileExit(f send.FileError) int {
 // code of a transfer is that of its worst entry.
 var exitRank = []int{exitIntegrity, exitRefused, exitSource}
 
-// worstExit returns the exit code of the worst of failed.
-func worstExit(failed []send.FileError) int {
+// worstExit returns the exit code of the worst of the failed entries,
+// counted by the codes of their verdicts.
+func worstExit(byCode map[protocol.Code]int) int {
 	worst := len(exitRank)
-	for _, f := range failed {
-		if i := slices.Index(exitRank, fileExit(f)); i >= 0 && i < worst {
+	for c := range byCode {
+		if i := slices.Index(exitRank, codeExit(c)); i >= 0 && i < worst {
 			worst = i
 		}
 	}
@@ -124,7 +125,7 @@ func exitCode(err error) int {
 	case errors.As(err, new(usageError)):
 		return exitUsage
 	case errors.As(err, &files):
-		return worstExit(files.Failed)
+		return worstExit(files.Codes())
 	}
 	for _, ec := range sentinelExits {
 		if errors.Is(err, ec.err) {
@@ -160,22 +161,25 @@ func refusedWith(err error, code protocol.Code) bool {
 	if !errors.As(err, &files) {
 		return false
 	}
-	return slices.ContainsFunc(files.Failed, func(f send.FileError) bool { return !f.Local() && f.Code == code })
+	return code != protocol.CodeOK && files.Codes()[code] > 0
 }
 
 // maxListed is how many failed files a send lists one by one.
-const maxListed = 20
+const maxListed = send.MaxFailed
 
-// listFailed prints each failed entry once, on its own line: its name
-// quoted, then its verdict's code and message or its local reason. The
-// error line that follows only counts them.
-func listFailed(stderr io.Writer, failed []send.FileError) {
+// listFailed prints each listed failed entry once, on its own line: its
+// name quoted, then its verdict's code and message or its local reason,
+// then how many more of the total failed. The error line that follows
+// only counts them.
+func listFailed(stderr io.Writer, failed []send.FileError, total int) {
 	for i, f := range failed {
 		if i == maxListed {
-			fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", len(failed)-i)
-			return
+			break
 		}
 		fmt.Fprintf(stderr, "ft: failed: %s\n", oneLine(f.Error()))
+	}
+	if n := min(len(failed), maxListed); total > n {
+		fmt.Fprintf(stderr, "ft: failed: ... and %d more\n", total-n)
 	}
 }
 

@@ -162,21 +162,34 @@ func TestWorstExit(t *testing.T) {
 }
 
 // TestListFailed: each failed entry is listed once with its quoted name,
-// code and message, up to maxListed.
+// code and message, up to maxListed, then the count of the rest of the
+// total (which send only counts beyond send.MaxFailed).
 func TestListFailed(t *testing.T) {
-	var failed []send.FileError
-	for i := range maxListed + 5 {
-		failed = append(failed, send.FileError{Name: fmt.Sprintf("f\n%d", i), Code: protocol.CodeExists, Err: errors.New("exists: file exists")})
+	cases := []struct{ listed, total, more int }{
+		{maxListed + 5, maxListed + 5, 5},
+		{maxListed, 200_000, 200_000 - maxListed},
+		{3, 3, 0},
 	}
-	var out strings.Builder
-	listFailed(&out, failed)
-	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != maxListed+1 || lines[maxListed] != "ft: failed: ... and 5 more" {
-		t.Fatalf("listed %d lines, want %d and a count of the rest:\n%s", len(lines), maxListed+1, out.String())
-	}
-	for i, l := range lines[:maxListed] {
-		if want := fmt.Sprintf("ft: failed: %q: exists: file exists", fmt.Sprintf("f\n%d", i)); l != want {
-			t.Errorf("line %d = %q, want %q", i, l, want)
+	for _, tc := range cases {
+		var failed []send.FileError
+		for i := range tc.listed {
+			failed = append(failed, send.FileError{Name: fmt.Sprintf("f\n%d", i), Code: protocol.CodeExists, Err: errors.New("exists: file exists")})
+		}
+		var out strings.Builder
+		listFailed(&out, failed, tc.total)
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		n := min(tc.listed, maxListed)
+		wantLines, more := n, ""
+		if tc.more > 0 {
+			wantLines, more = n+1, fmt.Sprintf("ft: failed: ... and %d more", tc.more)
+		}
+		if len(lines) != wantLines || (more != "" && lines[n] != more) {
+			t.Fatalf("%+v: listed %d lines, want %d and %q:\n%s", tc, len(lines), wantLines, more, out.String())
+		}
+		for i, l := range lines[:n] {
+			if want := fmt.Sprintf("ft: failed: %q: exists: file exists", fmt.Sprintf("f\n%d", i)); l != want {
+				t.Errorf("line %d = %q, want %q", i, l, want)
+			}
 		}
 	}
 }

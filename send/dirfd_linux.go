@@ -6,75 +6,147 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// fdDir keeps the directory of the last name it was asked about open,
-// so that the next name in the same directory is looked up from there:
-// one path component instead of the whole path, for each of the many
-// small files a tree has side by side.
+// fdDir keeps open the top directory and each directory on the way down
+// to the directory of the last name it was asked about, so that the next
+// name in the same directory costs one lookup, and one in a neighbouring
+// directory as many as the paths differ by: for the many small files a
+// tree has side by side. Below the top, every component is opened from
+// its parent's descriptor without following symlinks, so that a directory
+// swapped for a symlink since the walk is never followed out of the tree.
 type fdDir struct {
-	path string
-	fd   int
+	top   string
+	fds   []int    // fds[0] is top, fds[i] the directory comps[:i] below it
+	comps []string // the components below top of the last directory
+	cur   string   // comps joined with "/"
 }
 
-func newDirHandle() dirHandle { return &fdDir{fd: -1} }
+func newDirHandle() dirHandle { return &fdDir{} }
 
-// at returns a descriptor of dir, opening it if it is not the current one.
-func (d *fdDir) at(dir string) (int, error) {
-	if d.fd >= 0 && d.path == dir {
-		return d.fd, nil
+// dirFlags open a directory below the top: never through a symlink.
+const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// at returns a descriptor of dir (slash-separated, "" for top itself)
+// inside the directory top, opening what it does not have open.
+func (d *fdDir) at(top, dir string) (int, error) {
+	if len(d.fds) > 0 && d.top == top && d.cur == dir {
+		return d.fds[len(d.fds)-1], nil
 	}
-	d.close()
-	for {
-		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
+	if len(d.fds) == 0 || d.top != top {
+		d.close()
+		fd, err := openat(unix.AT_FDCWD, top, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: dir, Err: err}
+			return -1, &os.PathError{Op: "open", Path: top, Err: err}
 		}
-		d.path, d.fd = dir, fd
-		return fd, nil
+		d.top, d.fds = top, append(d.fds, fd)
 	}
+	var want []string
+	if dir != "" {
+		want = strings.Split(dir, "/")
+	}
+	keep := 0
+	for keep < len(want) && keep < len(d.comps) && want[keep] == d.comps[keep] {
+		keep++
+	}
+	d.pop(keep)
+	for _, c := range want[keep:] {
+		fd, err := openat(d.fds[len(d.fds)-1], c, dirFlags)
+		if err != nil {
+			return -1, componentError(filepath.Join(top, filepath.Join(d.comps...), c), err)
+		}
+		d.fds, d.comps = append(d.fds, fd), append(d.comps, c)
+		d.cur = strings.Join(d.comps, "/")
+	}
+	return d.fds[len(d.fds)-1], nil
+}
+
+// pop closes the directories below the first n components.
+func (d *fdDir) pop(n int) {
+	for len(d.comps) > n {
+		unix.Close(d.fds[len(d.fds)-1])
+		d.fds, d.comps = d.fds[:len(d.fds)-1], d.comps[:len(d.comps)-1]
+	}
+	d.cur = strings.Join(d.comps, "/")
 }
 
 func (d *fdDir) close() {
-	if d.fd >= 0 {
-		unix.Close(d.fd)
-		d.fd = -1
+	d.pop(0)
+	for _, fd := range d.fds {
+		unix.Close(fd)
 	}
+	d.fds, d.top = d.fds[:0], ""
 }
 
-// open opens the file name to send (following a symlink in its last
-// component, as open(2) of the whole path would). O_NONBLOCK keeps a FIFO
-// swapped in for the file since the walk from blocking the open.
-func (d *fdDir) open(name string) (source, error) {
-	dfd, err := d.at(filepath.Dir(name))
-	if err != nil {
-		return nil, err
-	}
+// openat is openat(2), retried on EINTR.
+func openat(dfd int, name string, flags int) (int, error) {
 	for {
-		fd, err := unix.Openat(dfd, filepath.Base(name), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-		if err == unix.EINTR {
-			continue
+		fd, err := unix.Openat(dfd, name, flags, 0)
+		if err != unix.EINTR {
+			return fd, err
 		}
-		if err != nil {
-			return nil, &os.PathError{Op: "open", Path: name, Err: err}
-		}
-		return &rawSource{fd: fd, name: name}, nil
 	}
 }
 
-// lstat is os.Lstat of name.
-func (d *fdDir) lstat(name string) (fs.FileInfo, error) {
-	dfd, err := d.at(filepath.Dir(name))
+// componentError describes the failure to open path without following a
+// symlink: a symlink or a file where the walk saw a directory or a
+// regular file is errSwapped.
+func componentError(path string, err error) error {
+	if err == unix.ELOOP || err == unix.ENOTDIR {
+		return &os.PathError{Op: "open", Path: path, Err: errSwapped}
+	}
+	return &os.PathError{Op: "open", Path: path, Err: err}
+}
+
+// split returns the directory and the base of rel.
+func split(rel string) (dir, base string) {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i], rel[i+1:]
+	}
+	return "", rel
+}
+
+// open opens the file rel inside top, or top itself (following a symlink,
+// as named on the command line) if rel is "". Below top nothing is
+// followed. O_NONBLOCK keeps a FIFO swapped in for the file since the walk
+// from blocking the open.
+func (d *fdDir) open(top, rel string) (source, error) {
+	const flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK
+	if rel == "" {
+		fd, err := openat(unix.AT_FDCWD, top, flags)
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: top, Err: err}
+		}
+		return &rawSource{fd: fd, name: top}, nil
+	}
+	dir, base := split(rel)
+	dfd, err := d.at(top, dir)
 	if err != nil {
 		return nil, err
 	}
-	base := filepath.Base(name)
+	name := filepath.Join(top, filepath.FromSlash(rel))
+	fd, err := openat(dfd, base, flags|unix.O_NOFOLLOW)
+	if err != nil {
+		return nil, componentError(name, err)
+	}
+	return &rawSource{fd: fd, name: name}, nil
+}
+
+// lstat is os.Lstat of rel inside top, with nothing followed on the way
+// (os.Stat of top if rel is "").
+func (d *fdDir) lstat(top, rel string) (fs.FileInfo, error) {
+	if rel == "" {
+		return os.Stat(top)
+	}
+	dir, base := split(rel)
+	dfd, err := d.at(top, dir)
+	if err != nil {
+		return nil, err
+	}
 	var st unix.Stat_t
 	for {
 		if err = unix.Fstatat(dfd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != unix.EINTR {
@@ -82,7 +154,7 @@ func (d *fdDir) lstat(name string) (fs.FileInfo, error) {
 		}
 	}
 	if err != nil {
-		return nil, &os.PathError{Op: "lstat", Path: name, Err: err}
+		return nil, &os.PathError{Op: "lstat", Path: filepath.Join(top, filepath.FromSlash(rel)), Err: err}
 	}
 	return &statInfo{name: base, st: st}, nil
 }

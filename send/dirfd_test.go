@@ -10,9 +10,10 @@ import (
 	"testing"
 )
 
-// TestDirHandle checks that lstat and open through the kept directory (and
-// through the portable implementation) give what os.Lstat and os.ReadFile
-// give, across directory changes.
+// TestDirHandle checks that lstat and open through the kept directories
+// (and through the portable implementation) give what os.Lstat and
+// os.ReadFile give, across directory changes, and that a symlink is not
+// opened.
 func TestDirHandle(t *testing.T) {
 	dir := t.TempDir()
 	for _, d := range []string{"a", "b"} {
@@ -29,7 +30,7 @@ func TestDirHandle(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "b", "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for name, h := range map[string]dirHandle{"default": newDirHandle(), "portable": portableDir{}} {
+	for name, h := range map[string]dirHandle{"default": newDirHandle(), "portable": &portableDir{}} {
 		t.Run(name, func(t *testing.T) {
 			defer h.close()
 			checkDirHandle(t, h, dir)
@@ -44,7 +45,7 @@ func checkDirHandle(t *testing.T, h dirHandle, dir string) {
 	for _, n := range names {
 		p := filepath.Join(dir, n)
 		want, werr := os.Lstat(p)
-		got, gerr := h.lstat(p)
+		got, gerr := h.lstat(dir, n)
 		if (werr == nil) != (gerr == nil) {
 			t.Errorf("%s: lstat error %v, want %v", n, gerr, werr)
 			continue
@@ -58,9 +59,9 @@ func checkDirHandle(t *testing.T, h dirHandle, dir string) {
 				want.Name(), want.Mode(), want.Size(), want.ModTime())
 		}
 	}
-	for _, n := range []string{"a/f", "b/f", "a/link", "a/f"} {
+	for _, n := range []string{"a/f", "b/f", "a/f"} {
 		want, _ := os.ReadFile(filepath.Join(dir, n))
-		f, err := h.open(filepath.Join(dir, n))
+		f, err := h.open(dir, n)
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
@@ -70,7 +71,10 @@ func checkDirHandle(t *testing.T, h dirHandle, dir string) {
 			t.Errorf("%s: read %q (%v), want %q", n, got, err, want)
 		}
 	}
-	if _, err := h.open(filepath.Join(dir, "missing")); err == nil {
-		t.Error("opening a missing file succeeded")
+	for _, n := range []string{"missing", "a/link"} {
+		if f, err := h.open(dir, n); err == nil {
+			f.Close()
+			t.Errorf("opening %q succeeded", n)
+		}
 	}
 }

@@ -3,4 +3,4 @@
 package send
 
 // newDirHandle returns the portable dirHandle: there is no fast path here.
-func newDirHandle() dirHandle { return portableDir{} }
+func newDirHandle() dirHandle { return &portableDir{} }

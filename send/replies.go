@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -20,15 +21,22 @@ type replyResult struct {
 }
 
 // verdicts records the receiver's verdict on each entry, by wire index:
-// a code per entry, a bit saying it has one, the messages of failures.
+// a code per entry, a bit saying it has one, and the messages of the
+// MaxFailed failures of lowest index (the most a Result lists: the
+// messages are up to protocol.MaxMessageLen bytes, which the reply reader
+// enforces).
 type verdicts struct {
 	sent  atomic.Int64 // entries sent so far: no verdict may name a later one
+	last  atomic.Int64 // unix nanoseconds of the last whole reply
 	codes []protocol.Code
 	have  []uint64 // bit i%64 of have[i/64]: entry i has a verdict
 	msgs  map[uint64]string
 }
 
 func newVerdicts() *verdicts { return &verdicts{msgs: make(map[uint64]string)} }
+
+// touch records that a whole reply came in now.
+func (vs *verdicts) touch() { vs.last.Store(time.Now().UnixNano()) }
 
 func (vs *verdicts) has(i int) bool {
 	return i/64 < len(vs.have) && vs.have[i/64]&(1<<(i%64)) != 0
@@ -52,9 +60,26 @@ func (vs *verdicts) add(v *protocol.Verdict) error {
 	vs.codes[i] = v.Code
 	vs.have[i/64] |= 1 << (i % 64)
 	if !v.Code.Success() {
-		vs.msgs[v.Index] = v.Message
+		vs.keepMessage(v.Index, v.Message)
 	}
 	return nil
+}
+
+// keepMessage keeps the message of failed entry i if it is among the
+// MaxFailed failures of lowest index so far.
+func (vs *verdicts) keepMessage(i uint64, msg string) {
+	if len(vs.msgs) < MaxFailed {
+		vs.msgs[i] = msg
+		return
+	}
+	var top uint64
+	for j := range vs.msgs {
+		top = max(top, j)
+	}
+	if i < top {
+		delete(vs.msgs, top)
+		vs.msgs[i] = msg
+	}
 }
 
 // get returns the verdict on entry i, if there is one.
@@ -71,6 +96,9 @@ func readReplies(r io.Reader, vs *verdicts) replyResult {
 	rr := protocol.NewReplyReader(r)
 	for {
 		rep, err := rr.Next()
+		if err == nil {
+			vs.touch()
+		}
 		if err == nil && rep.Summary != nil {
 			return replyResult{summary: *rep.Summary}
 		}
@@ -131,16 +159,16 @@ func collect(res *Result, s *sent, vs *verdicts) {
 		v, ok := vs.get(i)
 		switch {
 		case s.local[i] != nil:
-			res.Failed = append(res.Failed, FileError{Name: name, Err: s.local[i]})
+			res.fail(FileError{Name: name, Err: s.local[i]})
 		case !ok:
-			res.Failed = append(res.Failed, FileError{Name: name, Code: protocol.CodeInternal, Err: errors.New("no verdict from the receiver")})
+			res.fail(FileError{Name: name, Code: protocol.CodeInternal, Err: errors.New("no verdict from the receiver")})
 		case v.Code.Success():
 			res.Committed++
 			if v.Code == protocol.CodeUnchanged {
 				res.Unchanged++
 			}
 		default: // any other code, known or not, is a refusal
-			res.Failed = append(res.Failed, FileError{Name: name, Code: v.Code, Err: verdictError(&v)})
+			res.fail(FileError{Name: name, Code: v.Code, Err: verdictError(&v)})
 		}
 	}
 }

@@ -59,7 +59,40 @@ type Result struct {
 	Unchanged int           // entries already present with identical content
 	Bytes     int64         // file bytes sent
 	Duration  time.Duration // from dial to summary
-	Failed    []FileError   // entries that did not make it
+	// Failed lists the first MaxFailed entries that did not make it;
+	// FailedByCode counts all of them, by the code of their verdict
+	// (protocol.CodeOK for a local failure).
+	Failed       []FileError
+	FailedByCode map[protocol.Code]int
+}
+
+// MaxFailed is how many failed entries a Result and a FilesError list one
+// by one, with their messages: the rest are only counted, so that a
+// receiver refusing every entry of a large transfer with long messages
+// cannot make the sender hold them all.
+const MaxFailed = 20
+
+// FailedCount returns how many entries did not make it.
+func (r *Result) FailedCount() int { return count(r.FailedByCode) }
+
+// fail records the failure of an entry: listed if there is room, counted
+// in any case.
+func (r *Result) fail(f FileError) {
+	if len(r.Failed) < MaxFailed {
+		r.Failed = append(r.Failed, f)
+	}
+	if r.FailedByCode == nil {
+		r.FailedByCode = make(map[protocol.Code]int)
+	}
+	r.FailedByCode[f.Code]++
+}
+
+func count(byCode map[protocol.Code]int) int {
+	n := 0
+	for _, c := range byCode {
+		n += c
+	}
+	return n
 }
 
 // FileError is the failure of one entry.
@@ -93,19 +126,34 @@ func (e FileError) kind() error {
 // ErrIntegrity over ErrRefused over ErrSource. Its message counts the
 // failures without naming them: Failed does.
 type FilesError struct {
-	Failed []FileError // the entries that did not make it (as in Result.Failed)
-	Total  int         // entries in the transfer, committed or not
+	Failed []FileError           // the first MaxFailed entries that did not make it (as in Result.Failed)
+	ByCode map[protocol.Code]int // all of them by code, as Result.FailedByCode; nil: those in Failed
+	Total  int                   // entries in the transfer, committed or not
 }
 
 func (e *FilesError) Error() string {
-	return fmt.Sprintf("%v: %d of %d entries failed", e.Unwrap(), len(e.Failed), e.Total)
+	return fmt.Sprintf("%v: %d of %d entries failed", e.Unwrap(), count(e.Codes()), e.Total)
+}
+
+// Codes counts the failed entries by the code of their verdict
+// (protocol.CodeOK for a local failure): ByCode, or if it is nil, the
+// entries in Failed.
+func (e *FilesError) Codes() map[protocol.Code]int {
+	if e.ByCode != nil {
+		return e.ByCode
+	}
+	m := make(map[protocol.Code]int)
+	for _, f := range e.Failed {
+		m[f.Code]++
+	}
+	return m
 }
 
 // Unwrap returns the sentinel of the worst failure.
 func (e *FilesError) Unwrap() error {
 	worst := ErrSource
-	for _, f := range e.Failed {
-		switch k := f.kind(); {
+	for c := range e.Codes() {
+		switch k := (FileError{Code: c}).kind(); {
 		case k == ErrIntegrity:
 			return ErrIntegrity
 		case k == ErrRefused:
@@ -142,8 +190,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // failures is the error for a transfer that ran to its end: nil if every
 // entry made it, a *FilesError otherwise.
 func failures(res *Result) error {
-	if len(res.Failed) == 0 {
+	n := res.FailedCount()
+	if n == 0 {
 		return nil
 	}
-	return &FilesError{Failed: res.Failed, Total: res.Committed + len(res.Failed)}
+	return &FilesError{Failed: res.Failed, ByCode: res.FailedByCode, Total: res.Committed + n}
 }

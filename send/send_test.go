@@ -31,7 +31,7 @@ func TestFailures(t *testing.T) {
 			if c != protocol.CodeOK {
 				f.Err = verdictError(&protocol.Verdict{Code: c, Message: "why"})
 			}
-			res.Failed = append(res.Failed, f)
+			res.fail(f)
 		}
 		err := failures(res)
 		var fe *FilesError

@@ -50,7 +50,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 		replies <- rr
 	}()
 
-	sent, werr := stream(conn, w, vs, opts.Progress, res)
+	sent, werr := stream(conn, w, vs, opts.Progress, res, newDirHandle())
 	var rr replyResult
 	if werr != nil {
 		// The receiver may have said why in an error frame: give it a moment.
@@ -61,7 +61,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 			rr = <-replies
 		}
 	} else {
-		rr = <-replies
+		rr = awaitReplies(replies, vs, conn, idleTimeout(opts))
 	}
 	if err := connError(ctx, conn, werr, rr.err); err != nil {
 		return res, err
@@ -84,11 +84,7 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, opts.Addr, err)
 	}
-	idleTimeout := opts.IdleTimeout
-	if idleTimeout == 0 {
-		idleTimeout = DefaultIdleTimeout
-	}
-	conn := idle.Watch(c, idleTimeout)
+	conn := idle.Watch(c, idleTimeout(opts))
 	conn.SetDeadline(time.Now().Add(timeout))
 	hello := protocol.DefaultHello()
 	err = protocol.WriteHello(conn, hello)
@@ -101,6 +97,49 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	}
 	conn.SetDeadline(time.Time{})
 	return conn, nil
+}
+
+// idleTimeout is opts.IdleTimeout or its default.
+func idleTimeout(opts Options) time.Duration {
+	if opts.IdleTimeout == 0 {
+		return DefaultIdleTimeout
+	}
+	return opts.IdleTimeout
+}
+
+// errNoReply is the end of a transfer whose receiver stopped replying
+// once everything was sent.
+var errNoReply = errors.New("receiver sent no reply")
+
+// awaitReplies waits for the reply reader once the end frame is sent.
+// The receiver has everything by then: if it sends no whole reply for
+// the idle timeout (bytes trickled in do not count), the connection is
+// closed and the transfer fails with errNoReply. A timeout of zero or
+// less waits for ever.
+func awaitReplies(replies <-chan replyResult, vs *verdicts, conn net.Conn, timeout time.Duration) replyResult {
+	if timeout <= 0 {
+		return <-replies
+	}
+	vs.touch() // the clock starts at the end frame
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case rr := <-replies:
+			if errors.Is(rr.err, idle.ErrTimeout) { // the watchdog was first: say the same
+				rr.err = fmt.Errorf("%w for %v: %w", errNoReply, timeout, rr.err)
+			}
+			return rr
+		case <-t.C:
+			if left := timeout - time.Since(time.Unix(0, vs.last.Load())); left > 0 {
+				t.Reset(left)
+				continue
+			}
+			conn.Close()
+			<-replies
+			return replyResult{err: fmt.Errorf("%w for %v (%w)", errNoReply, timeout, idle.ErrTimeout)}
+		}
+	}
 }
 
 // streamer writes entries to the connection.
@@ -122,10 +161,11 @@ type sent struct {
 
 // stream writes every entry the walker lists, then the end frame. Entries
 // that cannot be read are recorded in res and not sent. It tells the
-// progress about the totals once the walk is over.
-func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) (*sent, error) {
+// progress about the totals once the walk is over. It opens the files
+// through dirs, and closes it.
+func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, dirs dirHandle) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
-	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: newDirHandle()}
+	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: dirs}
 	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
 	started := prog == nil
@@ -149,12 +189,12 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result) 
 			// Its verdict may come back while its body is still going out.
 			vs.sent.Store(int64(len(s.wire) + 1))
 			var err error
-			if local, err = st.sendEntry(e, path(w.roots, e)); err != nil {
+			if local, err = st.sendEntry(e, w.roots); err != nil {
 				return s, err
 			}
 		}
 		if local != nil && (e.err != nil || errors.Is(local, errNotSent)) {
-			res.Failed = append(res.Failed, FileError{Name: e.name, Err: local})
+			res.fail(FileError{Name: e.name, Err: local})
 			continue
 		}
 		if local != nil {
@@ -200,13 +240,13 @@ type source interface {
 // A file is checked against what the walk saw once, after it was read:
 // anything else it could be by then (shorter, longer, touched, replaced
 // by something that is not a regular file) spoils its trailer.
-func (st *streamer) sendEntry(e *entry, path string) (local, err error) {
+func (st *streamer) sendEntry(e *entry, roots []root) (local, err error) {
 	pw, prog := st.pw, st.prog
 	hdr := e.header()
 	if e.kind != protocol.KindFile {
 		return nil, pw.WriteHeader(&hdr)
 	}
-	f, err := st.dirs.open(path)
+	f, err := st.dirs.open(where(roots, e))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err), nil
 	}

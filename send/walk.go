@@ -39,14 +39,13 @@ type root struct {
 	dir  bool
 }
 
-// path returns where an entry is on disk: its root joined with the rest
-// of its name (the first component of the name is the root's base).
-func path(roots []root, e *entry) string {
-	r := roots[e.root].abs
+// where returns where an entry is on disk for a dirHandle: its root,
+// and the rest of its name ("" for the root itself).
+func where(roots []root, e *entry) (top, rel string) {
 	if i := strings.IndexByte(e.name, '/'); i >= 0 {
-		return r + string(filepath.Separator) + filepath.FromSlash(e.name[i+1:])
+		return roots[e.root].abs, e.name[i+1:]
 	}
-	return r
+	return roots[e.root].abs, ""
 }
 
 // prepare checks the command-line paths before anything is sent: each
@@ -82,10 +81,11 @@ func prepare(paths []string) ([]root, error) {
 type walker struct {
 	roots []root
 	warn  func(string)
-	stop  chan struct{} // closed when nobody reads the list any more
-	done  chan struct{} // closed when the list and the counts are final
-	bytes atomic.Int64  // file bytes so far
-	files atomic.Int64  // regular files so far
+	dirs  func() dirHandle // makes the walk's dirHandle: newDirHandle but in tests
+	stop  chan struct{}    // closed when nobody reads the list any more
+	done  chan struct{}    // closed when the list and the counts are final
+	bytes atomic.Int64     // file bytes so far
+	files atomic.Int64     // regular files so far
 
 	mu    sync.Mutex
 	more  *sync.Cond // signalled when the list grows or is final
@@ -101,7 +101,7 @@ const entryBlock = 4096
 func (w *walker) at(i int) *entry { return &w.list[i/entryBlock][i%entryBlock] }
 
 func newWalker(roots []root, warn func(string)) *walker {
-	w := &walker{roots: roots, warn: warn, stop: make(chan struct{}), done: make(chan struct{})}
+	w := &walker{roots: roots, warn: warn, dirs: newDirHandle, stop: make(chan struct{}), done: make(chan struct{})}
 	w.more = sync.NewCond(&w.mu)
 	return w
 }
@@ -129,7 +129,7 @@ func (w *walker) run() {
 		w.more.Broadcast()
 		close(w.done)
 	}()
-	dirs := newDirHandle()
+	dirs := w.dirs()
 	defer dirs.close()
 	for i, r := range w.roots {
 		if !r.dir {
@@ -149,8 +149,8 @@ func (w *walker) run() {
 			switch {
 			case err == nil && file == r.abs:
 				fi, err = d.Info()
-			case err == nil:
-				fi, err = dirs.lstat(file)
+			case err == nil: // nothing followed below r.abs, even if swapped since WalkDir read it
+				fi, err = dirs.lstat(r.abs, name[len(r.base)+1:])
 			}
 			if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 				w.addLink(i, file, name)

@@ -74,8 +74,9 @@ func TestWalker(t *testing.T) {
 		}
 		got = append(got, s)
 		if e.kind != protocol.KindSymlink {
-			if _, err := os.Lstat(path(roots, e)); err != nil {
-				t.Errorf("%s: local path %q: %v", e.name, path(roots, e), err)
+			top, rel := where(roots, e)
+			if _, err := os.Lstat(filepath.Join(top, filepath.FromSlash(rel))); err != nil {
+				t.Errorf("%s: local path %q %q: %v", e.name, top, rel, err)
 			}
 		}
 	}
