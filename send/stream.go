@@ -111,16 +111,18 @@ func idleTimeout(opts Options) time.Duration {
 // once everything was sent.
 var errNoReply = errors.New("receiver sent no reply")
 
-// awaitReplies waits for the reply reader once the end frame is sent.
-// The receiver has everything by then: if it sends no whole reply for
-// the idle timeout (bytes trickled in do not count), the connection is
-// closed and the transfer fails with errNoReply. A timeout of zero or
-// less waits for ever.
-func awaitReplies(replies <-chan replyResult, vs *verdicts, conn net.Conn, timeout time.Duration) replyResult {
+// awaitReplies waits for the reply reader once the end frame is sent. If
+// the receiver sends no whole reply for the idle timeout (bytes trickled
+// in do not count) while it has all we sent (where the kernel tells: the
+// clock restarts while it still acknowledges our bytes, on a slow link),
+// the connection is closed and the transfer fails with errNoReply. A
+// timeout of zero or less waits for ever.
+func awaitReplies(replies <-chan replyResult, vs *verdicts, conn *idle.Conn, timeout time.Duration) replyResult {
 	if timeout <= 0 {
 		return <-replies
 	}
 	vs.touch() // the clock starts at the end frame
+	acked, _ := conn.Acked()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	for {
@@ -131,6 +133,10 @@ func awaitReplies(replies <-chan replyResult, vs *verdicts, conn net.Conn, timeo
 			}
 			return rr
 		case <-t.C:
+			if n, ok := conn.Acked(); ok && n != acked { // still taking in what we sent (a slow link)
+				acked = n
+				vs.touch()
+			}
 			if left := timeout - time.Since(time.Unix(0, vs.last.Load())); left > 0 {
 				t.Reset(left)
 				continue

@@ -133,6 +133,10 @@ func (c *Conn) CloseWrite() error {
 // to disk, so that it does not count as idle time.
 func (c *Conn) Touch() { c.last.Store(time.Now().UnixNano()) }
 
+// Acked returns how many of the bytes written the peer has acknowledged,
+// where the kernel tells (Linux); false elsewhere.
+func (c *Conn) Acked() (uint64, bool) { return kernelAcked(c.Conn) }
+
 // Expired reports whether the connection was closed for idleness.
 func (c *Conn) Expired() bool { return c.expired.Load() }
 
