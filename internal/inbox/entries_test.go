@@ -117,9 +117,7 @@ func checkDir(t *testing.T, path string, entrys bool) {
 func TestPublishMerge(t *testing.T) {
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
 		in, dir := open(Options{})
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		if _, staged := tr.Mkdir("d", 0o700, mtime); !staged {
 			t.Fatal("not staged")
 		}
@@ -157,9 +155,7 @@ func TestAdmit(t *testing.T) {
 		in, dir := open(Options{MaxSize: 100})
 		writeFile(t, filepath.Join(dir, "same"), []byte("12345"))
 		os.Mkdir(filepath.Join(dir, "dir"), 0o755)
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		cases := []struct {
 			name    string
 			size    int64
@@ -260,9 +256,7 @@ func TestLocked(t *testing.T) {
 func TestStagingNotAWayIn(t *testing.T) {
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
 		in, dir := open(Options{})
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		if _, staged := tr.Mkdir("d", 0o755, mtime); !staged {
 			t.Fatal("not staged")
 		}
@@ -319,9 +313,7 @@ func TestMovedOut(t *testing.T) {
 		in, dir := open(Options{})
 		outside := t.TempDir()
 		os.MkdirAll(filepath.Join(dir, "sub", "p"), 0o755)
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		if r := put(t, tr, d, "sub/a", []byte("a"), 0o644); r.Code != protocol.CodeOK {
 			t.Fatal(r)
 		}

@@ -49,6 +49,15 @@ func hasFastPath(t *testing.T) bool {
 	return in.fast != nil
 }
 
+// begin starts a transfer on in with one set of directory handles,
+// closed when the test ends.
+func begin(t *testing.T, in *Inbox) (*Transfer, *Dirs) {
+	tr := in.Begin()
+	d := tr.Dirs()
+	t.Cleanup(d.Close)
+	return tr, d
+}
+
 var mtime = time.Unix(1700000000, 123456789)
 
 // put writes body as the file name through a temp file and commits it.
@@ -99,9 +108,7 @@ func TestCommitRule(t *testing.T) {
 				if tc.existing != nil {
 					writeFile(t, target, tc.existing)
 				}
-				tr := in.Begin()
-				d := tr.Dirs()
-				defer d.Close()
+				tr, d := begin(t, in)
 				if r := put(t, tr, d, "sub/f", []byte("new"), 0o640); r.Code != tc.want {
 					t.Fatalf("result %+v, want code %v", r, tc.want)
 				}
@@ -142,9 +149,7 @@ func noTemps(t *testing.T, dir string) {
 func TestNothingBeforeCommit(t *testing.T) {
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
 		in, dir := open(Options{})
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		tf, err := tr.CreateWithParents(d, "a/b/f", 4, 0o644, mtime)
 		if err != nil {
 			t.Fatal(err)

@@ -25,9 +25,7 @@ func TestUmaskCutsModes(t *testing.T) {
 	defer syscall.Umask(old)
 	each(t, func(t *testing.T, open func(Options) (*Inbox, string)) {
 		in, dir := open(Options{})
-		tr := in.Begin()
-		d := tr.Dirs()
-		defer d.Close()
+		tr, d := begin(t, in)
 		if r := put(t, tr, d, "f", []byte("x"), 0o666|fs.ModeSetuid); r.Code != protocol.CodeOK {
 			t.Fatal(r)
 		}
