@@ -1,9 +1,7 @@
 package receive_test
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,26 +18,15 @@ func runOnce(t *testing.T, opts receive.Options) (addr, dir string, result <-cha
 	t.Helper()
 	opts.Once = true
 	opts.Dir = t.TempDir()
-	opts.Addr = "127.0.0.1:0"
-	log := &logBuffer{}
-	opts.Logger = slog.New(slog.NewTextHandler(log, nil))
-	ready := make(chan string, 1)
-	opts.Ready = func(a net.Addr) { ready <- a.String() }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- receive.Run(ctx, opts) }()
+	r := &receiver{log: &logBuffer{}, dir: opts.Dir}
+	done, cancel := launch(t, opts, r)
 	t.Cleanup(func() {
 		cancel()
 		if t.Failed() {
-			t.Logf("receiver log:\n%s", log)
+			t.Logf("receiver log:\n%s", r.log)
 		}
 	})
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("receive.Run returned before listening: %v", err)
-	}
-	return addr, opts.Dir, done
+	return r.addr, opts.Dir, done
 }
 
 // TestOnceIsTheFirstTransfer: with Once, connections that fail their

@@ -66,6 +66,26 @@ func quick() receive.Options {
 	return receive.Options{NoSync: true, HeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}
 }
 
+// launch runs receive.Run with opts on 127.0.0.1:0, logging into r.log,
+// and returns once it listens (r.addr), with its result and its cancel.
+func launch(t *testing.T, opts receive.Options, r *receiver) (<-chan error, context.CancelFunc) {
+	t.Helper()
+	opts.Addr = "127.0.0.1:0"
+	opts.Logger = slog.New(slog.NewTextHandler(r.log, nil))
+	ready := make(chan string, 1)
+	opts.Ready = func(a net.Addr) { ready <- a.String() }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- receive.Run(ctx, opts) }()
+	select {
+	case r.addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("receive.Run returned before listening: %v", err)
+	}
+	return done, cancel
+}
+
 // startReceiver runs receive.Run with opts on 127.0.0.1:0, into a new
 // inbox unless opts.Dir is set, and returns once it listens. Cancelling
 // its context when the test ends must stop it cleanly.
@@ -80,13 +100,7 @@ func startReceiver(t *testing.T, opts receive.Options) *receiver {
 		}
 	}
 	r.dir = opts.Dir
-	opts.Addr = "127.0.0.1:0"
-	opts.Logger = slog.New(slog.NewTextHandler(r.log, nil))
-	ready := make(chan string, 1)
-	opts.Ready = func(a net.Addr) { ready <- a.String() }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- receive.Run(ctx, opts) }()
+	done, cancel := launch(t, opts, r)
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -98,11 +112,6 @@ func startReceiver(t *testing.T, opts receive.Options) *receiver {
 			t.Errorf("receive.Run did not return within 20s of its context's end")
 		}
 	})
-	select {
-	case r.addr = <-ready:
-	case err := <-done:
-		t.Fatalf("receive.Run returned before listening: %v", err)
-	}
 	return r
 }
 
