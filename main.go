@@ -51,7 +51,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: false,
 		ExitErrHandler:  func(*cli.Context, error) {}, // report() decides the exit code
 		OnUsageError:    onUsageError,
-		Commands:        []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr)},
+		Commands:        []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout)},
 	}
 }
 
@@ -66,7 +66,8 @@ Examples:
 
 Exit codes: 0 ok, 1 other error, 2 usage, 3 cannot connect or connection
 lost, 4 a file was refused by the receiver, 5 integrity failure, 6 a source
-file could not be read, 130 interrupted.`
+file could not be read, 7 authentication failed (wrong or missing secret,
+key not allowed, receiver key mismatch), 130 interrupted.`
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
@@ -91,11 +92,11 @@ the receiver has confirmed every file. Flags go before HOST:PORT.
 Examples:
    ft send localhost:9000 report.pdf
    ft send -q 10.0.0.5:9000 build/ CHANGELOG.md`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: send.DefaultIdleTimeout, Usage: "give up when nothing moves for this long"},
 			&cli.DurationFlag{Name: "dial-timeout", Value: send.DefaultDialTimeout, Usage: "give up connecting after this long"},
-		},
+		}, trustFlags(false)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 2 {
 				return usageError{fmt.Errorf("send needs HOST:PORT and at least one PATH")}
@@ -106,6 +107,7 @@ Examples:
 				DialTimeout: c.Duration("dial-timeout"),
 				IdleTimeout: nonZero(c.Duration("idle-timeout")),
 			}
+			sendTrust(c, &opts)
 			return runSend(c.Context, opts, c.Bool("quiet"), stderr)
 		},
 	}
@@ -177,6 +179,9 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if err := receiveTrust(c, &opts, stderr); err != nil {
+				return err
+			}
 			level := slog.LevelInfo
 			if c.Bool("quiet") {
 				level = slog.LevelWarn
@@ -189,7 +194,7 @@ Examples:
 }
 
 func receiveFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "dir", Aliases: []string{"d"}, Value: ".", Usage: "write incoming files under `DIR` (created if missing)"},
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Value: receive.DefaultPort, Usage: "listen on this port on all interfaces (or on --listen's host)"},
 		&cli.StringFlag{Name: "listen", Usage: "listen on this `ADDR` (host or host:port) instead"},
@@ -201,7 +206,7 @@ func receiveFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "header-timeout", Value: receive.DefaultHeaderTimeout, Usage: "drop senders that do not complete the handshake in time"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: receive.DefaultIdleTimeout, Usage: "abort transfers that make no progress for this long"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log one line per connection that failed or refused files, and warnings"},
-	}
+	}, trustFlags(true)...)
 }
 
 func receiveOptions(c *cli.Context) (receive.Options, error) {

@@ -26,6 +26,7 @@ const (
 	exitRefused     = 4
 	exitIntegrity   = 5
 	exitSource      = 6
+	exitAuth        = 7
 	exitInterrupted = 130
 )
 
@@ -95,6 +96,8 @@ var sentinelExits = []struct {
 	{receive.ErrIntegrity, exitIntegrity},
 	{receive.ErrRefused, exitRefused},
 	{send.ErrSource, exitSource},
+	{send.ErrAuth, exitAuth},
+	{receive.ErrCredentials, exitAuth},
 	{send.ErrConnect, exitNetwork},
 	{send.ErrConnLost, exitNetwork},
 	{receive.ErrConnLost, exitNetwork},
@@ -140,6 +143,12 @@ func hint(err error) string {
 	switch {
 	case errors.As(err, new(usageError)):
 		return `see "ft help" for usage`
+	case errors.Is(err, send.ErrNoSecret):
+		return `copy the receiver's secret file (its first start says where it made it) to that place, or name one with --secret FILE`
+	case errors.Is(err, send.ErrAuth):
+		return "both sides need the same secret file (or in key mode: --peer the receiver's key, this key in its --allow list); --insecure needs both sides"
+	case errors.Is(err, receive.ErrCredentials):
+		return "make a secret with: ft keygen --secret FILE (mode 0600), or a key pair with: ft keygen FILE"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return `is "ft receive" listening on that host and port?`
 	case errors.Is(err, idle.ErrTimeout):

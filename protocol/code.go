@@ -27,6 +27,7 @@ const (
 	CodeTimeout  Code = 19 // the peer was too slow
 	CodeShutdown Code = 20 // the receiver is shutting down
 	CodeInternal Code = 21 // anything else
+	// CodeAuth (22, secure.go) is a refused handshake.
 )
 
 var codeNames = map[Code]string{
@@ -34,7 +35,7 @@ var codeNames = map[Code]string{
 	CodeBadName: "bad name", CodeTooLarge: "too large", CodeNoSpace: "no space",
 	CodeChecksum: "checksum mismatch", CodeIO: "i/o error", CodeRefused: "refused", CodeAborted: "aborted by sender",
 	CodeProtocol: "protocol error", CodeVersion: "version mismatch", CodeBusy: "busy",
-	CodeTimeout: "timed out", CodeShutdown: "shutting down", CodeInternal: "internal error",
+	CodeTimeout: "timed out", CodeShutdown: "shutting down", CodeInternal: "internal error", CodeAuth: "authentication failed",
 }
 
 // String returns a short lowercase name for the code.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ft-team/ft/internal/idle"
 	"github.com/ft-team/ft/internal/inbox"
+	"github.com/ft-team/ft/internal/secure"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -108,7 +109,9 @@ func closeNow(conn net.Conn) {
 // session is one connection being served.
 type session struct {
 	s       *server
-	conn    *idle.Conn
+	raw     net.Conn     // the socket
+	sc      *secure.Conn // over raw: clear for the handshake, then records (version 2)
+	conn    *idle.Conn   // over sc
 	log     *slog.Logger
 	replies *replies
 	commit  *committer
@@ -159,9 +162,10 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	start := time.Now()
 	peer := raw.RemoteAddr().String()
 	log := s.log.With("peer", peer)
-	conn := idle.Watch(raw, s.opts.IdleTimeout)
+	sc := secure.New(raw)
+	conn := idle.Watch(sc, s.opts.IdleTimeout)
 	defer conn.Close()
-	ss := &session{s: s, conn: conn, log: log, replies: newReplies(conn, 64<<10),
+	ss := &session{s: s, raw: raw, sc: sc, conn: conn, log: log, replies: newReplies(conn, 64<<10),
 		t: s.in.Begin(), onWay: newInflight()}
 	ss.dirs = ss.t.Dirs()
 	defer ss.dirs.Close()
@@ -181,6 +185,7 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 		return fmt.Errorf("%w: %w", ErrConnLost, err)
 	}
 	defer s.slots.release(ss.slot)
+	log = ss.log // it names the sender now
 	// Allocated only now: a connection in its handshake costs little.
 	in := bufio.NewReaderSize(conn, readBufSize)
 	ss.commit = newCommitter(commitDeps{t: ss.t, replies: ss.replies, log: log, touch: conn.Touch,
@@ -250,12 +255,15 @@ func (ss *session) handshake() error {
 		}
 		return fmt.Errorf("handshake: %w", err)
 	}
-	acc, err := protocol.Negotiate(hello)
+	if hello, err = ss.authenticate(hello); err != nil {
+		return fmt.Errorf("handshake: %w", err)
+	}
+	acc, err := ss.s.trust.negotiate(hello)
 	if err != nil {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
-	if !ss.s.once.take(ss.conn.Conn) {
+	if !ss.s.once.take(ss.raw) {
 		ss.replies.fail(protocol.CodeBusy, "the receiver serves one transfer only (--once)")
 		return fmt.Errorf("handshake: %w", errOnce)
 	}

@@ -57,7 +57,7 @@ func fuzzServer(f testing.TB) (*server, string) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { in.Close() })
-	opts := Options{Dir: dir, NoSync: true, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second,
+	opts := Options{Dir: dir, NoSync: true, Insecure: true, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)}.withDefaults()
 	return newServer(opts, in), parent
 }

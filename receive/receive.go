@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -56,6 +57,17 @@ type Options struct {
 
 	Logger *slog.Logger        // nil discards logs
 	Ready  func(addr net.Addr) // called once listening, with the bound address
+
+	// Who is served (README, "Trust"; trust.go). The zero value serves
+	// the senders holding the secret in SecretFile.
+	Insecure   bool           // speak the unauthenticated protocol (version 1) only
+	SecretFile string         // the shared secret (default keys.DefaultSecretPath, created there if missing)
+	KeyFile    string         // key mode: this receiver's private key (with AllowFile)
+	AllowFile  string         // key mode: the senders' public keys served (with KeyFile)
+	AllowFrom  []netip.Prefix // if not empty, connections from other addresses are closed at once
+	// Notify, if not nil, is told what the user must know at start: a
+	// secret created, an insecure receiver reachable from the network.
+	Notify func(msg, hint string)
 }
 
 func (o Options) withDefaults() Options {
@@ -91,11 +103,12 @@ type server struct {
 	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
 	refusing   chan struct{} // busy refusals lingering, up to maxRefusing
 	once       *onceGate     // with Once: who is the one transfer
+	trust      *trust        // who is served (trust.go)
 }
 
 // newServer returns the server of one Run on in.
 func newServer(opts Options, in *inbox.Inbox) *server {
-	s := &server{opts: opts, in: in, log: opts.Logger,
+	s := &server{opts: opts, in: in, log: opts.Logger, trust: &trust{insecure: opts.Insecure, from: opts.AllowFrom},
 		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
 	if opts.Once {
 		s.once = newOnceGate()
@@ -124,11 +137,23 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("receive: %w", err) // matches ErrInbox
 	}
 	defer in.Close()
+	notify := opts.Notify
+	if notify == nil {
+		notify = func(string, string) {}
+	}
+	tr, err := loadTrust(opts, notify)
+	if err != nil {
+		return err
+	}
 	s := newServer(opts, in)
+	s.trust = tr
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("%w on %s: %w", ErrListen, opts.Addr, err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && opts.Insecure && !ta.IP.IsLoopback() {
+		notify(fmt.Sprintf("warning: --insecure: anyone who can reach port %d can write into %s", ta.Port, opts.Dir), "")
 	}
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
@@ -200,6 +225,10 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 				continue
 			}
 			return fmt.Errorf("%w: accept: %w", ErrListen, err)
+		}
+		if !s.trust.admits(conn.RemoteAddr()) {
+			s.refuseFrom(conn)
+			continue
 		}
 		select {
 		case s.handshakes <- struct{}{}:

@@ -42,6 +42,13 @@ type Options struct {
 	Progress Progress
 	// Warn, if not nil, receives warnings such as skipped symlinks.
 	Warn func(msg string)
+
+	// Trust (README, "Trust"; trust.go). The zero value proves the
+	// secret in SecretFile.
+	Insecure   bool   // speak the unauthenticated protocol (version 1)
+	SecretFile string // the shared secret (default keys.DefaultSecretPath)
+	KeyFile    string // key mode: this sender's private key (with Peer)
+	Peer       string // key mode: the receiver's public key, or a file holding it
 }
 
 // Progress receives progress reports, all from one goroutine.

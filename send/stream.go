@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ft-team/ft/internal/idle"
+	"github.com/ft-team/ft/internal/secure"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -28,7 +29,11 @@ const (
 // walker lists them, and collects the verdicts.
 func transfer(ctx context.Context, opts Options, roots []root, warn func(string)) (*Result, error) {
 	res := &Result{}
-	conn, err := dial(ctx, opts)
+	cr, err := loadCreds(opts)
+	if err != nil {
+		return res, err
+	}
+	conn, err := dial(ctx, opts, cr)
 	if err != nil {
 		return res, err
 	}
@@ -74,7 +79,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 }
 
 // dial connects and performs the handshake within the dial timeout.
-func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
+func dial(ctx context.Context, opts Options, cr *creds) (*idle.Conn, error) {
 	timeout := opts.DialTimeout
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
@@ -84,15 +89,27 @@ func dial(ctx context.Context, opts Options) (*idle.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, opts.Addr, err)
 	}
+	var sc *secure.Conn
+	if !cr.insecure {
+		sc = secure.New(c)
+		c = sc
+	}
 	conn := idle.Watch(c, idleTimeout(opts))
 	conn.SetDeadline(time.Now().Add(timeout))
-	hello := protocol.DefaultHello()
-	err = protocol.WriteHello(conn, hello)
-	if err == nil {
-		_, err = protocol.ReadAccept(conn, hello)
+	if cr.insecure {
+		hello := protocol.DefaultHello()
+		err = protocol.WriteHello(conn, hello)
+		if err == nil {
+			_, err = protocol.ReadAccept(conn, hello)
+		}
+	} else {
+		err = cr.handshake(conn, sc)
 	}
 	if err != nil {
 		conn.Close()
+		if authFailed(err) {
+			return nil, fmt.Errorf("%w (wrong secret or not allowed) by %s: %w", ErrAuth, opts.Addr, err)
+		}
 		return nil, fmt.Errorf("%w to %s: handshake: %w", ErrConnect, opts.Addr, err)
 	}
 	conn.SetDeadline(time.Time{})
