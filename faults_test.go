@@ -348,7 +348,8 @@ func TestSenderNeverHangs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			addr := fakeReceiver(t, tc.serve)
-			p := startFt(t, src, nil, "send", "-q", "--dial-timeout", "1s", "--idle-timeout", "1s", addr, "big.bin")
+			// The fake receivers speak version 1.
+			p := startFt(t, src, nil, "send", "--insecure", "-q", "--dial-timeout", "1s", "--idle-timeout", "1s", addr, "big.bin")
 			res := p.wait(t, 30*time.Second)
 			if res.code != exitNetwork || !containsAny(res.stderr, tc.want) {
 				t.Errorf("exit %d, want %d with %q; stderr %q", res.code, exitNetwork, tc.want, res.stderr)

@@ -47,7 +47,9 @@ func TestMain(m *testing.M) {
 	// A race found in the binary fails the test through its exit code (66);
 	// without atexit_sleep_ms=0 every race-enabled process lingers 1 s at exit.
 	os.Setenv("GORACE", "atexit_sleep_ms=0 halt_on_error=1")
+	cleanConfig := isolateConfig()
 	code := m.Run()
+	cleanConfig()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -91,6 +93,7 @@ func startReceiver(t *testing.T, dir string, args ...string) *receiver {
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	all := append([]string{"receive", "-d", dir, "--listen", "127.0.0.1:0"}, args...)
 	cmd := exec.CommandContext(ctx, ftBin, all...)
+	cmd.Env = ftEnv(t)
 	r := &receiver{t: t, cmd: cmd, dir: dir, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = r.stderr
 	stdout, err := cmd.StdoutPipe()
@@ -167,6 +170,7 @@ func ftIn(t *testing.T, dir string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ftBin, args...)
 	cmd.Dir = dir
+	cmd.Env = ftEnv(t)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -298,6 +302,7 @@ func startFt(t *testing.T, dir string, prefix []string, args ...string) *process
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
+	cmd.Env = ftEnv(t)
 	p := &process{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	p.start = time.Now()

@@ -38,12 +38,13 @@ func holdSlot(t *testing.T, addr string) net.Conn {
 // reason; once a slot frees, transfers are served again.
 func TestMaxConns(t *testing.T) {
 	t.Parallel()
-	r := startReceiver(t, t.TempDir(), "--max-conns", "2", "--idle-timeout", "60s")
+	// holdSlot speaks version 1: the whole test runs --insecure.
+	r := startReceiver(t, t.TempDir(), "--insecure", "--max-conns", "2", "--idle-timeout", "60s")
 	held := []net.Conn{holdSlot(t, r.addr), holdSlot(t, r.addr)}
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "x"), []byte("x"), 0o644)
 	start := time.Now()
-	res := ftIn(t, src, "send", r.addr, "x")
+	res := ftIn(t, src, "send", "--insecure", r.addr, "x")
 	if res.code != exitNetwork || !strings.Contains(res.stderr, "too many connections") || !strings.Contains(res.stderr, "ft: hint: ") {
 		t.Errorf("over the limit: exit %d, want %d with a reason and a hint; stderr %q", res.code, exitNetwork, res.stderr)
 	}
@@ -52,7 +53,7 @@ func TestMaxConns(t *testing.T) {
 	}
 	held[0].Close()
 	waitFor(t, 20*time.Second, "a transfer to be served after a slot frees", func() bool {
-		return ftIn(t, src, "send", "-q", r.addr, "x").code == 0
+		return ftIn(t, src, "send", "--insecure", "-q", r.addr, "x").code == 0
 	})
 }
 

@@ -61,7 +61,7 @@ func Decode(prefix, s string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: not %s followed by %d base32 characters", ErrMalformed, prefix, b32.EncodedLen(Len+4))
 	}
 	key := raw[:Len]
-	if string(check(prefix, key)) != string(raw[Len:]) {
+	if string(check(prefix, key)) != string(raw[Len:]) || Encode(prefix, key) != s {
 		return nil, fmt.Errorf("%w: check digits do not match (a typo?)", ErrMalformed)
 	}
 	return key, nil
