@@ -204,13 +204,21 @@ func parseUsage(text string) usage {
 func runFt(key string) func(context.Context, *harness, *runCase) (result, error) {
 	return func(ctx context.Context, h *harness, c *runCase) (result, error) {
 		bin := h.ftBinary(key)
-		args := []string{bin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet"}
+		// ft's default mode (authenticated, encrypted) with a secret of the
+		// run's own, never the user's default one.
+		secret := filepath.Join(h.work, "ft-secret")
+		if _, err := os.Stat(secret); err != nil {
+			if out, err := exec.CommandContext(ctx, bin, "keygen", "--secret", secret).CombinedOutput(); err != nil {
+				return result{}, fmt.Errorf("ft keygen --secret: %v: %s", err, out)
+			}
+		}
+		args := []string{bin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet", "--secret", secret}
 		if c.Mode == "nosync" {
 			args = append(args, "--no-sync")
 		}
 		lw := newLineWriter()
 		return h.transfer(ctx, c, args, lw, firstLine(lw), func(addr string) []string {
-			return []string{bin, "send", "--quiet", addr, c.W.Src}
+			return []string{bin, "send", "--quiet", "--secret", secret, addr, c.W.Src}
 		})
 	}
 }
