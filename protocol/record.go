@@ -20,8 +20,9 @@ const (
 
 // RecordWriter seals what is written to it into records. Each Write is
 // cut into records of at most MaxRecordPlaintext bytes, each sent with
-// one Write on the underlying writer; it buffers nothing (put a
-// bufio.Writer above it). Errors are sticky.
+// up to writeBatch records at a time with one Write on the underlying
+// writer; it keeps nothing between Writes (put a bufio.Writer above it).
+// Errors are sticky.
 type RecordWriter struct {
 	w   io.Writer
 	cs  *noise.CipherState
@@ -31,7 +32,7 @@ type RecordWriter struct {
 
 // NewRecordWriter returns a RecordWriter sealing with cs.
 func NewRecordWriter(w io.Writer, cs *noise.CipherState) *RecordWriter {
-	return &RecordWriter{w: w, cs: cs, buf: make([]byte, 0, 2+MaxRecordLen)}
+	return &RecordWriter{w: w, cs: cs, buf: make([]byte, 0, writeBatch*(2+MaxRecordLen)+2+MaxRecordLen)}
 }
 
 // Write seals p in records and writes them. The nonce running out
@@ -43,22 +44,31 @@ func (rw *RecordWriter) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for len(p) > 0 {
-		chunk := p[:min(len(p), MaxRecordPlaintext)]
-		out, err := rw.cs.Encrypt(rw.buf[:2], nil, chunk)
-		if err != nil {
-			rw.err = fmt.Errorf("seal record: %w", err)
-			return n, rw.err
+		// Up to writeBatch records of this Write go out in one write.
+		out, sealed := rw.buf[:0], 0
+		for len(p) > 0 && len(out) < cap(rw.buf)-2-MaxRecordLen {
+			chunk := p[:min(len(p), MaxRecordPlaintext)]
+			start := len(out)
+			var err error
+			if out, err = rw.cs.Encrypt(out[:start+2], nil, chunk); err != nil {
+				rw.err = fmt.Errorf("seal record: %w", err)
+				return n, rw.err
+			}
+			binary.BigEndian.PutUint16(out[start:], uint16(len(out)-start-2))
+			sealed += len(chunk)
+			p = p[len(chunk):]
 		}
-		binary.BigEndian.PutUint16(out, uint16(len(out)-2))
 		if _, err := rw.w.Write(out); err != nil {
 			rw.err = err
 			return n, err
 		}
-		n += len(chunk)
-		p = p[len(chunk):]
+		n += sealed
 	}
 	return n, nil
 }
+
+// writeBatch is how many records a RecordWriter writes at once at most.
+const writeBatch = 16
 
 // RecordReader opens the records read from r and returns their plaintext.
 // The stream may end only between records (io.EOF); a record that fails

@@ -57,7 +57,7 @@ func TestRefusalsBounded(t *testing.T) {
 	before := heapInuse()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := Run(ctx, Options{Addr: addr, Paths: []string{dir}})
+	res, err := Run(ctx, Options{Addr: addr, Paths: []string{dir}, Insecure: true}) // the fake receiver speaks version 1
 	grown := int64(heapInuse()) - int64(before)
 	var fe *FilesError
 	if !errors.As(err, &fe) || !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), fmt.Sprintf("%d of %d", n, n)) {
@@ -135,7 +135,7 @@ func TestStalledReceiver(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			start := time.Now()
-			_, err := Run(ctx, Options{Addr: addr, Paths: twoFiles(t), IdleTimeout: idle})
+			_, err := Run(ctx, Options{Addr: addr, Paths: twoFiles(t), IdleTimeout: idle, Insecure: true})
 			took := time.Since(start)
 			want := fmt.Sprintf("receiver sent no reply for %v", idle)
 			if !errors.Is(err, ErrConnLost) || !strings.Contains(fmt.Sprint(err), want) {

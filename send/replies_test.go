@@ -139,7 +139,7 @@ func TestReplyChecks(t *testing.T) {
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			res, err := Run(ctx, Options{Addr: addr, Paths: twoFiles(t)})
+			res, err := Run(ctx, Options{Addr: addr, Paths: twoFiles(t), Insecure: true})
 			checkOutcome(t, tc.want, tc.detail, res, err)
 		})
 	}

@@ -5,6 +5,7 @@
 package secure
 
 import (
+	"bufio"
 	"errors"
 	"net"
 	"sync"
@@ -18,20 +19,24 @@ import (
 // serialised, and so is the switch).
 type Conn struct {
 	net.Conn
+	br *bufio.Reader          // over the socket: a record costs no read of its own
 	r  *protocol.RecordReader // nil while in clear
 	mu sync.Mutex
 	w  *protocol.RecordWriter // nil while in clear
 }
 
 // New returns c in clear.
-func New(c net.Conn) *Conn { return &Conn{Conn: c} }
+func New(c net.Conn) *Conn { return &Conn{Conn: c, br: bufio.NewReaderSize(c, readBuf)} }
+
+// readBuf is the socket read buffer: records are read from it.
+const readBuf = 256 << 10
 
 // Start switches the connection to the records of the finished handshake
 // h: what is read and written from now on is sealed.
 func (c *Conn) Start(h *protocol.Handshake) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.r, c.w = h.Records(c.Conn, c.Conn)
+	c.r, c.w = h.Records(c.br, c.Conn)
 }
 
 // Secure reports whether the connection has switched to records.
@@ -44,7 +49,7 @@ func (c *Conn) Secure() bool {
 // Read reads plaintext (or, before Start, the bytes as they come).
 func (c *Conn) Read(p []byte) (int, error) {
 	if c.r == nil {
-		return c.Conn.Read(p)
+		return c.br.Read(p)
 	}
 	return c.r.Read(p)
 }
