@@ -50,13 +50,9 @@ func loadTrust(opts Options, notify func(msg, hint string)) (*trust, error) {
 		return tr, nil
 	}
 	tr.mode = protocol.ModeSecret
-	path, dflt := opts.SecretFile, opts.SecretFile == ""
-	if dflt {
-		p, err := keys.DefaultSecretPath()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
-		}
-		path = p
+	path, dflt, err := keys.SecretPath(opts.SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
 	}
 	secret, err := keys.LoadSecret(path)
 	if dflt && errors.Is(err, fs.ErrNotExist) {

@@ -54,13 +54,9 @@ func loadCreds(opts Options) (*creds, error) {
 		c.mode = protocol.ModeKey
 		return c, nil
 	}
-	path := opts.SecretFile
-	if path == "" {
-		p, err := keys.DefaultSecretPath()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrAuth, err)
-		}
-		path = p
+	path, _, err := keys.SecretPath(opts.SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrAuth, err)
 	}
 	secret, err := keys.LoadSecret(path)
 	if errors.Is(err, errNotExist) {

@@ -88,6 +88,16 @@ func DefaultSecretPath() (string, error) {
 	return filepath.Join(home, ".config", "ft", "secret"), nil
 }
 
+// SecretPath is the secret file to use: named, if not empty (from
+// --secret or FT_SECRET_FILE), else the default place (then dflt is true).
+func SecretPath(named string) (path string, dflt bool, err error) {
+	if named != "" {
+		return named, false, nil
+	}
+	path, err = DefaultSecretPath()
+	return path, true, err
+}
+
 // NewSecret writes a new random secret to path (mode 0600, its directory
 // made 0700 if missing) and refuses to replace an existing file
 // (ErrExists). Two processes creating it at once end with one secret.
