@@ -42,9 +42,10 @@ func TestTrustDefaultSecret(t *testing.T) {
 	cfg := freshConfig(t)
 	r := startReceiver(t, t.TempDir())
 	secret := filepath.Join(cfg, "ft", "secret")
-	if !strings.Contains(r.stderr.String(), "ft: created a new shared secret in "+secret+"\nft: hint: ") {
-		t.Fatalf("the receiver did not say where the secret is; stderr:\n%s", r.stderr)
+	said := func() bool {
+		return strings.Contains(r.stderr.String(), "ft: created a new shared secret in "+secret+"\nft: hint: ")
 	}
+	waitFor(t, 10*time.Second, "the receiver to say where the secret is (one line, then a hint)", said)
 	if fi, err := os.Stat(secret); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("secret file: %v, %v", fi, err)
 	}
