@@ -90,9 +90,16 @@ type receiver struct {
 // and waits until it prints its address.
 func startReceiver(t *testing.T, dir string, args ...string) *receiver {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	return startReceiverBin(t, ftBin, cmdTimeout, dir, args...)
+}
+
+// startReceiverBin is startReceiver with the ft binary bin, killed after
+// timeout.
+func startReceiverBin(t *testing.T, bin string, timeout time.Duration, dir string, args ...string) *receiver {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	all := append([]string{"receive", "-d", dir, "--listen", "127.0.0.1:0"}, args...)
-	cmd := exec.CommandContext(ctx, ftBin, all...)
+	cmd := exec.CommandContext(ctx, bin, all...)
 	cmd.Env = ftEnv(t)
 	r := &receiver{t: t, cmd: cmd, dir: dir, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = r.stderr

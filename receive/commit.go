@@ -18,8 +18,12 @@ import (
 const (
 	batchWindow = 50 * time.Millisecond
 	batchItems  = 8192
-	batchBytes  = 256 << 20
+	batchBytes  = 256 << 20 // of bodies, to sync
+	batchNames  = 4 << 20   // of names and items, in memory
 )
+
+// itemSize is what an item costs in memory beyond its name.
+const itemSize = 256
 
 // item is one entry on its way to the committer.
 type item struct {
@@ -55,7 +59,9 @@ type committer struct {
 	room         *sync.Cond // signalled when pending is taken
 	pending      []*item
 	pendingBytes int64
+	pendingMem   int // bytes of names and items pending
 	closed       bool
+	ckpt         chan struct{} // a checkpoint waits for the next take (see checkpoint)
 
 	sum    protocol.Summary // written by the committer, read after finish
 	worst  protocol.Code
@@ -89,7 +95,7 @@ func token(ch chan struct{}) {
 
 // full reports whether the pending batch is at its bounds; mu is held.
 func (c *committer) full() bool {
-	return len(c.pending) >= batchItems || c.pendingBytes >= batchBytes
+	return len(c.pending) >= batchItems || c.pendingBytes >= batchBytes || c.pendingMem >= batchNames
 }
 
 // add queues an item; it waits while the pending batch is full.
@@ -103,6 +109,7 @@ func (c *committer) add(it *item) {
 	}
 	c.pending = append(c.pending, it)
 	c.pendingBytes += it.hdr.Size
+	c.pendingMem += len(it.hdr.Name) + len(it.hdr.Linkname) + itemSize
 	first, full := len(c.pending) == 1, c.full()
 	c.mu.Unlock()
 	if first {
@@ -148,9 +155,13 @@ func (c *committer) run() {
 			}
 			timer.Stop()
 		}
-		batch, closed := c.take()
+		batch, closed, ckpt := c.take()
 		if len(batch) > 0 {
 			c.commitBatch(batch)
+		}
+		if ckpt != nil {
+			c.publish()
+			close(ckpt)
 		}
 		if closed {
 			c.publish()
@@ -159,14 +170,28 @@ func (c *committer) run() {
 	}
 }
 
-// take removes the pending batch.
-func (c *committer) take() ([]*item, bool) {
+// take removes the pending batch, and a checkpoint's request, which
+// arrived after everything it waits for was added.
+func (c *committer) take() ([]*item, bool, chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	batch := c.pending
-	c.pending, c.pendingBytes = nil, 0
+	batch, ckpt := c.pending, c.ckpt
+	c.pending, c.pendingBytes, c.pendingMem, c.ckpt = nil, 0, 0, nil
 	c.room.Broadcast()
-	return batch, c.closed
+	return batch, c.closed, ckpt
+}
+
+// checkpoint commits everything added so far, publishes the staging
+// directories with the verdicts held back for their entries, and returns
+// when that is done. Call it from the reading goroutine once the lanes
+// are idle (writer.sync), so that nothing else is on its way.
+func (c *committer) checkpoint() {
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.ckpt = done
+	c.mu.Unlock()
+	c.now()
+	<-done
 }
 
 func (c *committer) commitBatch(batch []*item) {
@@ -185,6 +210,7 @@ func (c *committer) commitBatch(batch []*item) {
 	for _, it := range batch {
 		if it.staged && it.verdict.Code.Success() {
 			c.staged = append(c.staged, stagedOf(it))
+			c.t.Hold(it.hdr.Name)
 			c.logReceived(it.hdr.Kind, it.hdr.Name, it.hdr.Size, it.took)
 			continue
 		}

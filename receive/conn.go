@@ -317,6 +317,9 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 			ss.writes.flush() // the small files before it go first
 		}
 		ss.inOrder(h.Name)
+		if ss.t.Full() {
+			ss.checkpoint(h.Name)
+		}
 		it := &item{index: index, hdr: h, start: time.Now()}
 		switch h.Kind {
 		case protocol.KindFile:
@@ -334,6 +337,15 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		}
 		ss.commit.add(it)
 	}
+}
+
+// checkpoint publishes what the transfer holds once it holds its bound
+// (see inbox.MaxHeld), before the entry next: memory stays bounded
+// whatever the stream.
+func (ss *session) checkpoint(next string) {
+	ss.writes.sync()
+	ss.commit.checkpoint()
+	ss.t.Checkpoint(next, warner(ss.log))
 }
 
 // abort tells the sender why the connection ends, if it can still hear it.

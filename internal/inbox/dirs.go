@@ -57,12 +57,17 @@ type Dirs struct {
 	in    *Inbox
 	stage *staging
 	m     map[string]*dir
+	gen   uint64 // the staging generation the handles belong to
 }
 
 // open returns a handle on the directory name (slash-separated, "." for
 // the inbox), which must exist: else the error matches fs.ErrNotExist. A
 // directory inside a staging directory is opened there.
 func (c *Dirs) open(name string) (*dir, error) {
+	if gen := c.stage.gen.Load(); gen != c.gen {
+		c.Close() // the staging directories were published: handles may be stale
+		c.gen = gen
+	}
 	if d, ok := c.m[name]; ok {
 		return d, nil
 	}

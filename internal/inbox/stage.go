@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ft-team/ft/protocol"
 )
@@ -26,6 +27,7 @@ type staging struct {
 	dirs   map[string]string // logical directory -> temp name in the same parent
 	order  []string          // logical directories, in the order they were staged
 	merges map[string]bool   // staged directories that could not be published whole
+	gen    atomic.Uint64     // counts resets: handles opened before one are stale
 }
 
 // phys returns where the entry with the logical name lives while the
@@ -69,6 +71,14 @@ func (st *staging) find(name string) (top, tmp string) {
 	return "", ""
 }
 
+// reset forgets the staging directories, once they are published.
+func (st *staging) reset() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.dirs, st.order, st.merges = nil, nil, nil
+	st.gen.Add(1)
+}
+
 func (st *staging) add(name, tmp string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -97,6 +107,8 @@ func (t *Transfer) stageDir(name string) bool {
 	}
 	tmp = path.Base(tmp)
 	t.stage.add(name, tmp)
+	t.Hold(name)
+	t.Hold(tmp)
 	return true
 }
 
@@ -108,9 +120,10 @@ type Staged struct {
 }
 
 // Publish moves every staging directory into place, and returns the
-// Result of each entry placed in one (in the order given). Call it once,
-// at the end of the transfer, after Sync, and Sync again before telling
-// the sender. warn is told what could not be cleaned up.
+// Result of each entry placed in one (in the order given). Call it at
+// the end of the transfer, or before a Checkpoint, after Sync, and Sync
+// again before telling the sender. warn is told what could not be
+// cleaned up.
 func (t *Transfer) Publish(d *Dirs, entries []Staged, warn func(op, name string, err error)) []Result {
 	st := &t.stage
 	st.mu.Lock()

@@ -7,13 +7,11 @@ import (
 	"os"
 	"path"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/ft-team/ft/protocol"
 )
-
-// maxFresh bounds the directories a Transfer remembers as its own.
-const maxFresh = 1 << 16
 
 // Transfer is what one connection does to the inbox. Admit, Mkdir and
 // CreateWithParents belong to the goroutine that reads the stream; the
@@ -23,6 +21,7 @@ type Transfer struct {
 	stage staging
 	fresh map[string]bool // directories this transfer created (see markFresh)
 	attrs []dirAttr       // directories whose mode and time are set at the end
+	held  atomic.Int64    // bytes of bookkeeping held (see held.go)
 }
 
 // dirAttr is a directory entry's mode and time, applied by FinishDirs.
@@ -112,7 +111,7 @@ func (t *Transfer) Mkdir(name string, mode fs.FileMode, mtime time.Time) (r Resu
 	phys, inside := t.stage.phys(name)
 	if !inside && t.stageDir(name) {
 		t.markFresh(name)
-		t.attrs = append(t.attrs, dirAttr{name, mode, mtime})
+		t.addAttr(dirAttr{name, mode, mtime})
 		return ok(), true
 	}
 	root := t.in.root
@@ -123,9 +122,15 @@ func (t *Transfer) Mkdir(name string, mode fs.FileMode, mtime time.Time) (r Resu
 		taken:     "exists and is not a directory",
 	})
 	if r.Code == protocol.CodeOK && (t.fresh[name] || t.in.opts.Overwrite) {
-		t.attrs = append(t.attrs, dirAttr{name, mode, mtime})
+		t.addAttr(dirAttr{name, mode, mtime})
 	}
 	return r, inside
+}
+
+// addAttr holds a directory's mode and time for FinishDirs.
+func (t *Transfer) addAttr(a dirAttr) {
+	t.attrs = append(t.attrs, a)
+	t.Hold(a.name)
 }
 
 // mkdir makes the directory phys (the logical name, or where it is in its
@@ -152,8 +157,9 @@ func (t *Transfer) mkdir(phys, name string, inside bool) error {
 // by the no-replace commit, which then compares contents.
 func (t *Transfer) markFresh(dirs ...string) {
 	for _, d := range dirs {
-		if len(t.fresh) < maxFresh {
+		if !t.fresh[d] {
 			t.fresh[d] = true
+			t.Hold(d)
 		}
 	}
 }
