@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,15 +36,7 @@ func TestMemoryBounded(t *testing.T) {
 	inbox := t.TempDir()
 	timeout := time.Minute + time.Duration(n)*time.Millisecond // about 4 times what it takes here
 	r := startReceiverBin(t, plainBinary(t), timeout, inbox, "--insecure", "--overwrite", "-q")
-	c := dialRaw(t, r.addr)
-	c.SetDeadline(time.Now().Add(timeout))
-	if err := protocol.WriteHello(c, protocol.DefaultHello()); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	if _, err := protocol.ReadAccept(br, protocol.DefaultHello()); err != nil {
-		t.Fatalf("handshake: %v", err)
-	}
+	c, br := handshakeV1(t, r.addr, timeout)
 	replies := make(chan [2]uint64, 1)
 	go func() { replies <- countReplies(br) }()
 	start := time.Now()
@@ -64,6 +57,22 @@ func TestMemoryBounded(t *testing.T) {
 	if hwm > 64<<20 {
 		t.Errorf("receiver peak RSS %d MiB, want under 64 MiB", hwm>>20)
 	}
+}
+
+// handshakeV1 connects to the --insecure receiver at addr as a raw
+// version 1 sender, with a deadline of timeout for the whole connection.
+func handshakeV1(t *testing.T, addr string, timeout time.Duration) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c := dialRaw(t, addr)
+	c.SetDeadline(time.Now().Add(timeout))
+	if err := protocol.WriteHello(c, protocol.DefaultHello()); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	if _, err := protocol.ReadAccept(br, protocol.DefaultHello()); err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	return c, br
 }
 
 // plainBinary builds ft without the race detector, whose shadow memory

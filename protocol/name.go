@@ -8,8 +8,8 @@ import (
 )
 
 // ValidName reports whether name is an acceptable entry name: a relative,
-// slash-separated path of at most MaxNameLen bytes in valid UTF-8, whose
-// components are non-empty, at most MaxComponentLen bytes, not "." or "..",
+// slash-separated path of at most MaxNameLen bytes in valid UTF-8, of at
+// most MaxDepth components, which are non-empty, at most MaxComponentLen bytes, not "." or "..",
 // and free of control characters, backslashes and a leading drive letter.
 // The error wraps ErrBadName and quotes the name.
 func ValidName(name string) error {
@@ -33,6 +33,8 @@ func checkName(name string) error {
 		return nameError("not valid UTF-8")
 	case name[0] == '/':
 		return nameError("absolute")
+	case strings.Count(name, "/") >= MaxDepth:
+		return nameError(fmt.Sprintf("more than %d components", MaxDepth))
 	}
 	for i, c := range strings.Split(name, "/") {
 		if err := checkComponent(c); err != nil {

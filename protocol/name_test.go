@@ -48,6 +48,8 @@ var nameTests = []struct {
 	{nameOfLen(4095), true},
 	{nameOfLen(4096), true},
 	{nameOfLen(4097), false},
+	{strings.Repeat("a/", protocol.MaxDepth-1) + "a", true},
+	{strings.Repeat("a/", protocol.MaxDepth) + "a", false},
 	{"", false},
 	{".", false},
 	{"..", false},

@@ -36,6 +36,7 @@ const (
 const (
 	MaxNameLen      = 4096      // bytes in a whole entry name
 	MaxComponentLen = 255       // bytes in one slash-separated component
+	MaxDepth        = 256       // components in one entry name
 	MaxTargetLen    = 4096      // bytes in a symlink target
 	MaxMessageLen   = 1024      // bytes in a verdict or error message
 	MaxFrameLen     = 16 * 1024 // bytes in one frame payload

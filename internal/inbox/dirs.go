@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path"
-	"slices"
 )
 
 // dirCacheSize bounds the directory handles one Dirs keeps open.
@@ -169,58 +167,6 @@ func checkAndRename(r *os.Root, tmp, name string) error {
 		return &fs.PathError{Op: "rename", Path: name, Err: fs.ErrExist}
 	}
 	return r.Rename(tmp, name)
-}
-
-// mkdir makes the directory name, if the free space has room for it.
-func (in *Inbox) mkdir(name string, perm fs.FileMode) error {
-	if err := in.space.check(dirCost); err != nil {
-		return &fs.PathError{Op: "mkdir", Path: name, Err: err}
-	}
-	if err := in.root.Mkdir(name, perm); err != nil {
-		return err
-	}
-	in.space.made()
-	return nil
-}
-
-// mkdirs creates the directory name and any missing parents, and returns
-// the directories it created, deepest last, so that a failure can take
-// them back.
-func (in *Inbox) mkdirs(name string) ([]string, error) {
-	root := in.root
-	var missing []string
-	for d := name; d != "."; d = path.Dir(d) {
-		_, err := root.Lstat(d)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		missing = append(missing, d)
-	}
-	slices.Reverse(missing)
-	var created []string
-	for _, d := range missing {
-		err := in.mkdir(d, 0o755)
-		switch {
-		case err == nil:
-			created = append(created, d)
-		case !errors.Is(err, fs.ErrExist): // made meanwhile by another sender: not ours
-			return created, err
-		}
-	}
-	return created, nil
-}
-
-// rmdirs removes the directories mkdirs created, deepest first, as far as
-// they are empty.
-func rmdirs(root *os.Root, created []string) {
-	for _, d := range slices.Backward(created) {
-		if root.Remove(d) != nil {
-			return
-		}
-	}
 }
 
 // isRealDir reports whether name is a directory, not a symlink to one.

@@ -101,7 +101,7 @@ func (t *Transfer) stageDir(name string) bool {
 		return false
 	}
 	// 0700 until published: no other user can put anything in it.
-	if t.in.mkdir(tmp, 0o700) != nil {
+	if t.in.mkdir(t.in.root, tmp, tmp, 0o700) != nil {
 		t.in.jnl.done()
 		return false
 	}
@@ -215,7 +215,7 @@ func (t *Transfer) mergeEntry(e Staged, why error) Result {
 		return failed(why)
 	}
 	from, _ := t.stage.phys(e.Name)
-	if _, err := t.in.mkdirs(path.Dir(e.Name)); err != nil {
+	if _, err := t.in.mkdirs(path.Dir(e.Name), false); err != nil {
 		return failed(err)
 	}
 	p := placement{
@@ -227,7 +227,7 @@ func (t *Transfer) mergeEntry(e Staged, why error) Result {
 	switch e.Kind {
 	case protocol.KindDir:
 		p = placement{
-			noReplace: func() error { return t.in.mkdir(e.Name, 0o755) },
+			noReplace: func() error { return t.in.mkdir(root, e.Name, e.Name, 0o755) },
 			same:      func() bool { return isRealDir(root, e.Name) },
 			sameCode:  protocol.CodeOK,
 			taken:     "exists and is not a directory",

@@ -89,7 +89,7 @@ func (t *Transfer) CreateWithParents(d *Dirs, name string, size int64, perm fs.F
 		return tf, err
 	}
 	phys, inside := t.stage.phys(path.Dir(name))
-	created, err := t.in.mkdirs(phys)
+	created, err := t.in.mkdirs(phys, false)
 	if err == nil {
 		if !inside {
 			t.markFresh(created...)

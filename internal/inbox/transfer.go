@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"sync/atomic"
@@ -137,13 +136,13 @@ func (t *Transfer) addAttr(a dirAttr) {
 // staging directory) with any missing parents, and remembers it as made by
 // this transfer.
 func (t *Transfer) mkdir(phys, name string, inside bool) error {
-	err := t.in.mkdir(phys, 0o755)
+	err := t.in.mkdir(t.in.root, phys, phys, 0o755)
 	switch {
 	case err == nil:
 		t.markFresh(name)
 	case errors.Is(err, fs.ErrNotExist): // parents not announced: made too
 		var made []string
-		if made, err = t.in.mkdirs(phys); err == nil && inside {
+		if made, err = t.in.mkdirs(phys, false); err == nil && inside {
 			made = []string{name}
 		}
 		t.markFresh(made...)
@@ -176,10 +175,7 @@ func (t *Transfer) Symlink(name, target string) (r Result, staged bool) {
 	// In a staging directory the link is made there, at the same depth,
 	// so its target means the same once the directory is published.
 	phys, staged := t.stage.phys(name)
-	made, err := t.in.mkdirs(path.Dir(phys))
-	if err == nil {
-		err = plainParents(root, phys)
-	}
+	made, err := t.in.mkdirs(path.Dir(phys), true)
 	if err == nil {
 		r = t.place(placement{
 			noReplace: func() error { return root.Symlink(target, phys) },
@@ -195,20 +191,6 @@ func (t *Transfer) Symlink(name, target string) (r Result, staged bool) {
 		rmdirs(root, made)
 	}
 	return r, staged
-}
-
-// plainParents fails if a directory on the way to name is a symlink.
-func plainParents(root *os.Root, name string) error {
-	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		fi, err := root.Lstat(dir)
-		if err != nil {
-			return err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return &fs.PathError{Op: "symlink", Path: name, Err: errSymlinkParent}
-		}
-	}
-	return nil
 }
 
 // FinishDirs applies modes and times to the directories of the transfer,

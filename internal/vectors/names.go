@@ -33,12 +33,14 @@ var badNames = []struct{ vector, name, why string }{
 	{"replacement-char", "a\ufffdb", "U+FFFD, which is what a decoder makes of invalid UTF-8"},
 	{"component-256", strings.Repeat("c", 256), "a component of 256 bytes"},
 	{"deep-component-256", "d/" + strings.Repeat("c", 256) + "/f", "a component of 256 bytes inside a path"},
+	{"depth-257", strings.Repeat("a/", 256) + "a", "257 components, one more than a name may have"},
 }
 
 // goodNames are accepted names close to the rules' edges.
 var goodNames = []string{
 	"...", "a..b", ".hidden", "a/.b", "-rf", "a b", "ab:c", "a/C:x",
 	"héllo/日本語.txt", "emoji-😀", strings.Repeat("c", 255), longName(4096),
+	strings.Repeat("a/", 255) + "a",
 }
 
 // senderNames returns one failing vector per bad name and per bad symlink
@@ -56,7 +58,7 @@ func senderNames() []Vector {
 		es = append(es, fileOK(n, "ok"))
 	}
 	s.end(uint64(len(es)))
-	vs = append(vs, ok("name-edge-cases", "accepted names near the rules' edges, up to a 255-byte component and a 4096-byte name", s, es...))
+	vs = append(vs, ok("name-edge-cases", "accepted names near the rules' edges, up to a 255-byte component, a 4096-byte name and 256 components", s, es...))
 	return append(vs, symlinkVectors()...)
 }
 
