@@ -198,7 +198,7 @@ func receiveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "dir", Aliases: []string{"d"}, Value: ".", Usage: "write incoming files under `DIR` (created if missing)"},
 		&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Value: receive.DefaultPort, Usage: "listen on this port on all interfaces (or on --listen's host)"},
 		&cli.StringFlag{Name: "listen", Usage: "listen on this `ADDR` (host or host:port) instead"},
-		&cli.BoolFlag{Name: "once", Usage: "exit after the first connection, with its status"},
+		&cli.BoolFlag{Name: "once", Usage: "exit after the first transfer (a connection that completed the handshake: probes do not count), with its status"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "let incoming files replace existing ones (atomically)"},
 		&cli.BoolFlag{Name: "no-sync", Usage: "confirm files without waiting for the disk (faster, not crash-safe)"},
 		&cli.StringFlag{Name: "max-size", Usage: "refuse files larger than `SIZE` (e.g. 500M, 20G)"},

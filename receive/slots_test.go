@@ -10,6 +10,7 @@ import (
 
 	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
+	"github.com/ft-team/ft/receive"
 )
 
 // The transfer slots under a flood of dribbling connections (issue 14
@@ -80,12 +81,12 @@ func sendUntilServed(t *testing.T, r *receiver, name string, size int, limit tim
 }
 
 // TestSlotsUnderFlood: with every slot held by a connection dribbling one
-// byte every 200 ms, a real 48 MiB transfer is served within 30 s; the
+// byte every 200 ms, a real 100 MiB transfer is served within 30 s; the
 // connection it evicts leaves no temp file. A newcomer from the flooding
 // address, which holds every slot, is refused as busy instead of evicting.
 func TestSlotsUnderFlood(t *testing.T) {
 	t.Parallel()
-	const maxConns = 8
+	const maxConns = receive.DefaultMaxConns // 64
 	opts := quick()
 	opts.MaxConns = maxConns
 	opts.IdleTimeout = 20 * time.Second // longer than the test: only eviction frees a slot
@@ -95,7 +96,7 @@ func TestSlotsUnderFlood(t *testing.T) {
 			t.Fatalf("trickler %d: %v", i, err)
 		}
 	}
-	took := sendUntilServed(t, r, "real.bin", 48<<20, 30*time.Second)
+	took := sendUntilServed(t, r, "real.bin", 100<<20, 30*time.Second)
 	t.Logf("served after %v under a flood of %d dribbling connections", took, maxConns)
 	waitFor(t, 10*time.Second, "the evicted connection's temp file to go", func() bool {
 		return len(tempFiles(t, r.dir)) == maxConns-1
