@@ -36,7 +36,7 @@ func main() {
 // run executes the command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	return report(ctx, stderr, err)
 }
 
@@ -87,7 +87,8 @@ func sendCommand(stderr io.Writer) *cli.Command {
 		ArgsUsage:       "HOST:PORT PATH...",
 		Description: `Sends every PATH over one connection. A file lands as <inbox>/<its name>,
 a directory as <inbox>/<its name>/... with its whole tree. Exits 0 only when
-the receiver has confirmed every file. Flags go before HOST:PORT.
+the receiver has confirmed every file. Flags may come anywhere; after "--"
+everything is a PATH (ft send HOST:PORT -- -odd-name).
 
 Examples:
    ft send localhost:9000 report.pdf
