@@ -15,7 +15,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -70,13 +69,6 @@ file could not be read, 7 authentication failed (wrong or missing secret,
 key not allowed, receiver key mismatch), 130 interrupted.`
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
 
 func sendCommand(stderr io.Writer) *cli.Command {
 	return &cli.Command{
