@@ -28,15 +28,16 @@ func TestSendFiles(t *testing.T) {
 		name  string
 		make  func(t *testing.T, src string) []string // returns paths to send, relative to src
 		check func(t *testing.T, src, inbox string)
+		code  int // exit code of the send
 	}{
 		{"one file", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "report.pdf"), randomBytes(t, 300_000), 0o644)
 			return []string{"report.pdf"}
-		}, nil},
+		}, nil, exitOK},
 		{"empty file", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "empty"), nil, 0o600)
 			return []string{"empty"}
-		}, nil},
+		}, nil, exitOK},
 		{"several files", func(t *testing.T, src string) []string {
 			// Around the read buffer (1 MiB) and the large-file path (4 MiB, 8 MiB chunks).
 			sizes := []int{1, 4095, 4096, 4097, 1 << 20, 1<<20 + 1, 4<<20 - 1, 4 << 20, 17<<20 + 3}
@@ -46,7 +47,7 @@ func TestSendFiles(t *testing.T) {
 				writeFile(t, filepath.Join(src, names[i]), randomBytes(t, n), 0o644)
 			}
 			return names
-		}, nil},
+		}, nil, exitOK},
 		{"tree with nested and empty dirs and exec bits", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "build/bin/tool"), randomBytes(t, 70_000), 0o755)
 			writeFile(t, filepath.Join(src, "build/lib/a/b/c/deep.so"), randomBytes(t, 10), 0o750)
@@ -60,19 +61,19 @@ func TestSendFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			return []string{"build/"}
-		}, nil},
+		}, nil, exitOK},
 		{"unicode and spaces in names", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "dossier été/rapport final (v2).txt"), []byte("ok"), 0o644)
 			writeFile(t, filepath.Join(src, "dossier été/日本語 ファイル"), []byte("ja"), 0o644)
 			writeFile(t, filepath.Join(src, "emoji 🚀.bin"), randomBytes(t, 100), 0o644)
 			return []string{"dossier été", "emoji 🚀.bin"}
-		}, nil},
+		}, nil, exitOK},
 		{"directory of 2000 files", func(t *testing.T, src string) []string {
 			for i := range 2000 {
 				writeFile(t, filepath.Join(src, "many", fmt.Sprintf("d%02d", i%40), fmt.Sprintf("file-%04d.o", i)), randomBytes(t, 1+i%3000), 0o644)
 			}
 			return []string{"many"}
-		}, nil},
+		}, nil, exitOK},
 		{"symlinks inside kept, outside skipped", func(t *testing.T, src string) []string {
 			writeFile(t, filepath.Join(src, "app/lib/libx.so.1"), []byte("lib"), 0o644)
 			must(t, os.Symlink("libx.so.1", filepath.Join(src, "app/lib/libx.so")))
@@ -86,7 +87,7 @@ func TestSendFiles(t *testing.T) {
 					t.Errorf("%s should have been skipped, got err=%v", gone, err)
 				}
 			}
-		}},
+		}, exitPartial},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,8 +95,8 @@ func TestSendFiles(t *testing.T) {
 			paths := tc.make(t, src)
 			r := startReceiver(t, inbox)
 			res := ftIn(t, src, append([]string{"send", r.addr}, paths...)...)
-			if res.code != 0 {
-				t.Fatalf("send exited %d:\n%s\nreceiver:\n%s", res.code, res.stderr, r.stderr)
+			if res.code != tc.code {
+				t.Fatalf("send exited %d, want %d:\n%s\nreceiver:\n%s", res.code, tc.code, res.stderr, r.stderr)
 			}
 			if !strings.Contains(res.stderr, "ft: sent ") {
 				t.Errorf("no summary line in %q", res.stderr)

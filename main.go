@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -66,7 +67,8 @@ Examples:
 Exit codes: 0 ok, 1 other error, 2 usage, 3 cannot connect or connection
 lost, 4 a file was refused by the receiver, 5 integrity failure, 6 a source
 file could not be read, 7 authentication failed (wrong or missing secret,
-key not allowed, receiver key mismatch), 130 interrupted.`
+key not allowed, receiver key mismatch), 8 entries left out (special files,
+symlinks leading outside), 130 interrupted.`
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
@@ -121,7 +123,7 @@ func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Write
 		bar.done()
 	}
 	listFailed(stderr, res.Failed, res.FailedCount())
-	if !quiet && err == nil {
+	if !quiet && (err == nil || errors.Is(err, send.ErrSkipped)) {
 		fmt.Fprintln(stderr, "ft:", summary(res))
 	}
 	return err

@@ -27,6 +27,7 @@ const (
 	exitIntegrity   = 5
 	exitSource      = 6
 	exitAuth        = 7
+	exitPartial     = 8 // entries left out because they cannot be sent (special files, symlinks leading outside)
 	exitInterrupted = 130
 )
 
@@ -98,6 +99,7 @@ var sentinelExits = []struct {
 	{send.ErrSource, exitSource},
 	{send.ErrAuth, exitAuth},
 	{receive.ErrCredentials, exitAuth},
+	{send.ErrSkipped, exitPartial},
 	{send.ErrConnect, exitNetwork},
 	{send.ErrConnLost, exitNetwork},
 	{receive.ErrConnLost, exitNetwork},
@@ -157,6 +159,8 @@ func hint(err error) string {
 		return "the receiver has too many connections; try again later"
 	case refusedWith(err, protocol.CodeExists):
 		return "the receiver keeps existing files; run it with --overwrite to replace them"
+	case errors.Is(err, send.ErrNotFile):
+		return `ft sends regular files and directories; save a stream to a file first (reading stdin will be "ft send HOST:PORT -" once supported)`
 	case errors.Is(err, syscall.EADDRINUSE):
 		return "another program uses that port; pick another with -p"
 	}

@@ -34,6 +34,9 @@ func TestReport(t *testing.T) {
 		{"unknown error frame", fmt.Errorf("%w: %w", send.ErrConnLost, &protocol.RemoteError{Code: 99}), exitNetwork, nil},
 		{"receiver integrity", receive.ErrIntegrity, exitIntegrity, nil},
 		{"source", send.ErrSource, exitSource, nil},
+		{"left out", fmt.Errorf("%w: 2 not sent", send.ErrSkipped), exitPartial, []string{"left out"}},
+		{"named pipe", fmt.Errorf("%w: %w: \"/dev/stdin\" is a named pipe", send.ErrSource, send.ErrNotFile), exitSource,
+			[]string{"named pipe", `ft: hint: `, `"ft send HOST:PORT -"`}},
 		{"other", errors.New("boom"), exitError, []string{"ft: error: boom"}},
 		{"escapes", errors.New("evil \x1b[2J\nline"), exitError, []string{`evil \x1b[2J\nline`}},
 	}

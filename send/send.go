@@ -20,6 +20,14 @@ var (
 	ErrConnLost  = errors.New("send: connection lost")
 	ErrRefused   = errors.New("send: receiver refused files")
 	ErrIntegrity = errors.New("send: integrity check failed")
+	// ErrSkipped: the transfer went through, but the walk left out
+	// entries it cannot send (Result.Skipped), such as a pipe, a device,
+	// a socket or a symlink leading outside its directory.
+	ErrSkipped = errors.New("send: entries left out")
+	// ErrNotFile: a path named to Run is neither a regular file nor a
+	// directory (a pipe such as /dev/stdin, a device, a socket). It comes
+	// wrapped with ErrSource, before anything is sent.
+	ErrNotFile = errors.New("not a regular file or directory")
 )
 
 // Defaults for the zero values of Options.
@@ -71,6 +79,12 @@ type Result struct {
 	// (protocol.CodeOK for a local failure).
 	Failed       []FileError
 	FailedByCode map[protocol.Code]int
+	// Skipped lists the first MaxFailed entries the walk left out because
+	// they cannot be sent (Name is the local path), SkippedCount all of
+	// them; they were not sent, and make Run's error ErrSkipped if
+	// nothing failed.
+	Skipped      []FileError
+	SkippedCount int
 }
 
 // MaxFailed is how many failed entries a Result and a FilesError list one
@@ -195,9 +209,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // failures is the error for a transfer that ran to its end: nil if every
-// entry made it, a *FilesError otherwise.
+// entry made it and none was left out, a *FilesError if some failed, else
+// ErrSkipped.
 func failures(res *Result) error {
 	n := res.FailedCount()
+	if n == 0 && res.SkippedCount > 0 {
+		return fmt.Errorf("%w: %d not sent (a special file or a symlink leading outside)", ErrSkipped, res.SkippedCount)
+	}
 	if n == 0 {
 		return nil
 	}

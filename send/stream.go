@@ -44,6 +44,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 	w := newWalker(roots, warn)
 	go w.run()
 	defer close(w.stop)
+	defer func() { res.Skipped, res.SkippedCount = w.skips() }()
 
 	replies := make(chan replyResult, 1)
 	vs := newVerdicts()

@@ -1,10 +1,12 @@
 package send
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,8 +51,9 @@ func where(roots []root, e *entry) (top, rel string) {
 }
 
 // prepare checks the command-line paths before anything is sent: each
-// must exist (symlinks named there are followed) and no two may land
-// under the same name.
+// must exist and be a regular file or a directory (symlinks named there
+// are followed; a pipe such as /dev/stdin is refused, ErrNotFile) and no
+// two may land under the same name.
 func prepare(paths []string) ([]root, error) {
 	roots := make([]root, 0, len(paths))
 	seen := make(map[string]string)
@@ -62,6 +65,9 @@ func prepare(paths []string) ([]root, error) {
 		fi, err := os.Stat(abs)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrSource, err)
+		}
+		if !fi.IsDir() && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: %w: %q is %s", ErrSource, ErrNotFile, arg, special(fi.Mode()))
 		}
 		base := filepath.Base(abs)
 		if prev, dup := seen[base]; dup {
@@ -87,11 +93,13 @@ type walker struct {
 	bytes atomic.Int64     // file bytes so far
 	files atomic.Int64     // regular files so far
 
-	mu    sync.Mutex
-	more  *sync.Cond // signalled when the list grows or is final
-	list  [][]entry  // blocks of entryBlock entries: growing never copies
-	n     int        // entries in the list
-	final bool
+	mu      sync.Mutex
+	more    *sync.Cond // signalled when the list grows or is final
+	list    [][]entry  // blocks of entryBlock entries: growing never copies
+	n       int        // entries in the list
+	final   bool
+	skipped []FileError // the first MaxFailed entries the walk could not send
+	nskip   int         // all of them
 }
 
 // entryBlock is how many entries a block of the list holds.
@@ -198,7 +206,7 @@ func (w *walker) add(root int, file, name string, fi fs.FileInfo, err error) {
 		e.kind = protocol.KindFile
 		e.size = fi.Size()
 	default:
-		w.warn(fmt.Sprintf("skipping %q: not a regular file, directory or symlink", file))
+		w.skip(file, fmt.Sprintf("%s, not a regular file, directory or symlink", special(fi.Mode())))
 		return
 	}
 	if err := protocol.ValidName(name); err != nil {
@@ -223,7 +231,7 @@ func (w *walker) addLink(root int, file, name string) {
 	if filepath.IsAbs(target) {
 		rel, err := filepath.Rel(filepath.Dir(file), target)
 		if err != nil || !strings.HasPrefix(target, top+string(filepath.Separator)) {
-			w.warn(fmt.Sprintf("skipping symlink %q: target %q is outside %q", file, target, top))
+			w.skip(file, fmt.Sprintf("symlink target %q is outside %q", target, top))
 			return
 		}
 		target = rel
@@ -233,8 +241,45 @@ func (w *walker) addLink(root int, file, name string) {
 	// first component of name.
 	inner := name[strings.IndexByte(name, '/')+1:]
 	if protocol.ValidLinkTarget(inner, target) != nil || protocol.ValidName(name) != nil {
-		w.warn(fmt.Sprintf("skipping symlink %q: target %q leads outside %q", file, target, top))
+		w.skip(file, fmt.Sprintf("symlink target %q leads outside %q", target, top))
 		return
 	}
 	w.emit(entry{kind: protocol.KindSymlink, name: name, mode: 0o777, link: target, root: int32(root)})
+}
+
+// skip records that the walk leaves out file for reason, and warns.
+func (w *walker) skip(file, reason string) {
+	if w.warn != nil {
+		w.warn(fmt.Sprintf("skipping %q: %s", file, reason))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.skipped) < MaxFailed {
+		w.skipped = append(w.skipped, FileError{Name: file, Err: errors.New(reason)})
+	}
+	w.nskip++
+}
+
+// skips returns the entries the walk left out so far: the first
+// MaxFailed, and how many in all.
+func (w *walker) skips() ([]FileError, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.skipped), w.nskip
+}
+
+// special names the kind of a file that is not a regular file, a
+// directory or a symlink.
+func special(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file"
 }

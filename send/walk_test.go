@@ -42,6 +42,24 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// TestPrepareNamedPipe: a named path that is neither a regular file nor a
+// directory (a pipe, as /dev/stdin often is) is refused before anything
+// is sent, by name.
+func TestPrepareNamedPipe(t *testing.T) {
+	dir := t.TempDir()
+	if err := mkfifo(filepath.Join(dir, "fifo")); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "y"), nil, 0o644)
+	t.Chdir(dir)
+	for _, paths := range [][]string{{"fifo"}, {"y", "fifo"}} {
+		_, err := prepare(paths)
+		if !errors.Is(err, ErrNotFile) || !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), `"fifo" is a named pipe`) {
+			t.Errorf("prepare(%q) = %v, want ErrSource and ErrNotFile naming the pipe", paths, err)
+		}
+	}
+}
+
 // TestWalker checks names, kinds, counts, the symlink rules and the
 // local path of each entry.
 func TestWalker(t *testing.T) {
@@ -90,6 +108,9 @@ func TestWalker(t *testing.T) {
 	}
 	if len(warnings) != 2 || !strings.Contains(strings.Join(warnings, "\n"), `"/etc"`) {
 		t.Errorf("warnings %q, want two (out, abs-out)", warnings)
+	}
+	if skipped, n := w.skips(); n != 2 || len(skipped) != 2 || !strings.HasSuffix(skipped[0].Name, "out") {
+		t.Errorf("skips %v (%d), want out and abs-out", skipped, n)
 	}
 }
 
