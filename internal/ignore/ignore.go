@@ -118,29 +118,35 @@ func (r *Rules) Excluded(rel string, dir bool) bool {
 // Empty reports whether r has no patterns.
 func (r *Rules) Empty() bool { return r == nil || len(r.pats) == 0 }
 
-// match reports whether the components parts match segs.
+// match reports whether the components parts match segs, in time
+// proportional to len(segs)*len(parts) however many "**" there are:
+// reach[j] says whether the segments so far can match parts[:j].
 func match(segs, parts []string) bool {
-	for len(segs) > 0 {
-		if segs[0] == "**" {
-			if len(segs) == 1 {
-				return len(parts) > 0
+	reach := make([]bool, len(parts)+1)
+	next := make([]bool, len(parts)+1)
+	reach[0] = true
+	for i, seg := range segs {
+		clear(next)
+		if seg == "**" {
+			least := 0 // components it must take: a trailing "/**" one at least
+			if i == len(segs)-1 {
+				least = 1
 			}
-			for i := range len(parts) + 1 {
-				if match(segs[1:], parts[i:]) {
-					return true
+			any := false
+			for j := range next {
+				any = any || (j >= least && reach[j-least])
+				next[j] = any
+			}
+		} else {
+			for j := 1; j < len(next); j++ {
+				if reach[j-1] {
+					next[j], _ = path.Match(seg, parts[j-1])
 				}
 			}
-			return false
 		}
-		if len(parts) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(segs[0], parts[0]); !ok {
-			return false
-		}
-		segs, parts = segs[1:], parts[1:]
+		reach, next = next, reach
 	}
-	return len(parts) == 0
+	return reach[len(parts)]
 }
 
 // ReadFile returns the lines of an exclude file (such as a .gitignore),
@@ -148,7 +154,7 @@ func match(segs, parts []string) bool {
 func ReadFile(name string) ([]string, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("exclude file: %w", err)
 	}
 	defer f.Close()
 	var lines []string
@@ -156,5 +162,8 @@ func ReadFile(name string) ([]string, error) {
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
-	return lines, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("exclude file %q: %w", name, err)
+	}
+	return lines, nil
 }
