@@ -50,8 +50,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:       stderr,
 		HideHelpCommand: false,
 		ExitErrHandler:  func(*cli.Context, error) {}, // report() decides the exit code
-		OnUsageError:    onUsageError,
-		Commands:        []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout)},
+		// A pattern or a file name may hold a comma: repeat the flag instead.
+		DisableSliceFlagSeparator: true,
+		OnUsageError:              onUsageError,
+		Commands:                  []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout)},
 	}
 }
 
@@ -91,7 +93,7 @@ Examples:
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: send.DefaultIdleTimeout, Usage: "give up when nothing moves for this long"},
 			&cli.DurationFlag{Name: "dial-timeout", Value: send.DefaultDialTimeout, Usage: "give up connecting after this long"},
-		}, trustFlags(false)...),
+		}, append(selectFlags(), trustFlags(false)...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 2 {
 				return usageError{fmt.Errorf("send needs HOST:PORT and at least one PATH")}
@@ -103,6 +105,9 @@ Examples:
 				IdleTimeout: nonZero(c.Duration("idle-timeout")),
 			}
 			sendTrust(c, &opts)
+			if err := sendSelect(c, &opts); err != nil {
+				return err
+			}
 			return runSend(c.Context, opts, c.Bool("quiet"), stderr)
 		},
 	}
@@ -139,6 +144,9 @@ func summary(res *send.Result) string {
 	s := fmt.Sprintf("sent %s, %s in %.2f s, %.1f MB/s", plural(res.Files, "file"), humanBytes(res.Bytes), secs, rate)
 	if res.Unchanged > 0 {
 		s += fmt.Sprintf(" (%d unchanged)", res.Unchanged)
+	}
+	if res.Excluded > 0 {
+		s += fmt.Sprintf(", %d excluded", res.Excluded)
 	}
 	return s
 }

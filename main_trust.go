@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,7 +37,7 @@ func sendTrust(c *cli.Context, o *send.Options) {
 // receiveTrust fills the trust options of a receive from the flags.
 func receiveTrust(c *cli.Context, o *receive.Options, stderr io.Writer) error {
 	o.Insecure, o.SecretFile, o.KeyFile, o.AllowFile = c.Bool("insecure"), c.String("secret"), c.String("key"), c.String("allow")
-	for _, s := range c.StringSlice("allow-from") {
+	for _, s := range splitCommas(c.StringSlice("allow-from")) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
@@ -84,4 +85,15 @@ FILE.pub, and prints the public key (ft1...) on stdout. Never overwrites.`,
 			return err
 		},
 	}
+}
+
+// splitCommas splits each value at its commas: "--allow-from A,B" is two
+// values, as it was before the app stopped splitting slice flags itself
+// (for --exclude, whose patterns may hold commas).
+func splitCommas(values []string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, strings.Split(v, ",")...)
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ft-team/ft/internal/ignore"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -46,6 +47,11 @@ type Options struct {
 	// IdleTimeout aborts the transfer when no byte moves for that long
 	// (default DefaultIdleTimeout; negative disables).
 	IdleTimeout time.Duration
+	// Exclude, if not nil, leaves out the entries of sent directories whose
+	// path relative to that directory it excludes (an excluded directory
+	// is not walked); they count in Result.Excluded, not as left out.
+	// Paths named in Paths are always sent.
+	Exclude *ignore.Rules
 	// Progress, if not nil, is told about the transfer as it goes.
 	Progress Progress
 	// Warn, if not nil, receives warnings such as skipped symlinks.
@@ -85,6 +91,9 @@ type Result struct {
 	// nothing failed.
 	Skipped      []FileError
 	SkippedCount int
+	// Excluded counts the entries that Options.Exclude left out (an
+	// excluded directory counts once, whatever it holds).
+	Excluded int
 }
 
 // MaxFailed is how many failed entries a Result and a FilesError list one

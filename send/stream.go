@@ -42,9 +42,13 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 	defer stop()
 
 	w := newWalker(roots, warn)
+	w.exclude = opts.Exclude
 	go w.run()
 	defer close(w.stop)
-	defer func() { res.Skipped, res.SkippedCount = w.skips() }()
+	defer func() {
+		res.Skipped, res.SkippedCount = w.skips()
+		res.Excluded = int(w.nexcl.Load())
+	}()
 
 	replies := make(chan replyResult, 1)
 	vs := newVerdicts()

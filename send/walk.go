@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ft-team/ft/internal/ignore"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -85,13 +86,15 @@ func prepare(paths []string) ([]root, error) {
 // when their target stays inside that directory and skipped with a warning
 // otherwise; so are devices, sockets and pipes.
 type walker struct {
-	roots []root
-	warn  func(string)
-	dirs  func() dirHandle // makes the walk's dirHandle: newDirHandle but in tests
-	stop  chan struct{}    // closed when nobody reads the list any more
-	done  chan struct{}    // closed when the list and the counts are final
-	bytes atomic.Int64     // file bytes so far
-	files atomic.Int64     // regular files so far
+	roots   []root
+	warn    func(string)
+	exclude *ignore.Rules    // entries of directories left out on purpose
+	dirs    func() dirHandle // makes the walk's dirHandle: newDirHandle but in tests
+	stop    chan struct{}    // closed when nobody reads the list any more
+	done    chan struct{}    // closed when the list and the counts are final
+	bytes   atomic.Int64     // file bytes so far
+	files   atomic.Int64     // regular files so far
+	nexcl   atomic.Int64     // entries excluded so far
 
 	mu      sync.Mutex
 	more    *sync.Cond // signalled when the list grows or is final
@@ -151,7 +154,12 @@ func (w *walker) run() {
 			}
 			name := r.base
 			if rel, _ := filepath.Rel(r.abs, file); rel != "." {
-				name = r.base + "/" + filepath.ToSlash(rel)
+				rel = filepath.ToSlash(rel)
+				if w.exclude.Excluded(rel, d.IsDir()) {
+					w.nexcl.Add(1)
+					return skipDir(d)
+				}
+				name = r.base + "/" + rel
 			}
 			var fi fs.FileInfo
 			switch {
@@ -168,6 +176,15 @@ func (w *walker) run() {
 			return nil
 		})
 	}
+}
+
+// skipDir is what the walk returns for an excluded entry d: a directory
+// is not walked.
+func skipDir(d fs.DirEntry) error {
+	if d.IsDir() {
+		return filepath.SkipDir
+	}
+	return nil
 }
 
 // emit lists e.
