@@ -9,11 +9,13 @@ import (
 	"github.com/ft-team/ft/send"
 )
 
-// selectFlags are the flags of ft send that choose what is sent.
+// selectFlags are the flags of ft send that choose what is sent and where
+// it lands.
 func selectFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "exclude", Usage: "leave out what this gitignore-style `PATTERN` matches inside sent directories (repeatable; *.o, build/tmp/, **/.git, !keep)"},
 		&cli.StringSliceFlag{Name: "exclude-from", Usage: "read exclude patterns from `FILE`, one per line, # comments (repeatable)"},
+		&cli.StringFlag{Name: "to", Usage: "land everything under `SUBDIR` of the inbox (made as needed)"},
 	}
 }
 
@@ -37,5 +39,6 @@ func sendSelect(c *cli.Context, o *send.Options) error {
 	if !rules.Empty() {
 		o.Exclude = rules
 	}
+	o.To = c.String("to")
 	return nil
 }

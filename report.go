@@ -100,6 +100,7 @@ var sentinelExits = []struct {
 	{send.ErrAuth, exitAuth},
 	{receive.ErrCredentials, exitAuth},
 	{send.ErrSkipped, exitPartial},
+	{send.ErrTo, exitUsage},
 	{send.ErrConnect, exitNetwork},
 	{send.ErrConnLost, exitNetwork},
 	{receive.ErrConnLost, exitNetwork},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,5 +95,42 @@ func TestSendExcludeUsage(t *testing.T) {
 	res := ftIn(t, src, "send", r.addr, "d", "--exclude", "a,b")
 	if got, want := names(t, inbox), []string{"d/", "d/a"}; res.code != exitOK || !slices.Equal(got, want) {
 		t.Errorf("--exclude a,b: exit %d, inbox %q, want %q:\n%s", res.code, got, want, res.stderr)
+	}
+}
+
+// TestSendTo: --to lands files and trees under a subdirectory of the
+// inbox, made as needed and next to what is there; a --to that is not a
+// clean relative name is a usage error and sends nothing.
+func TestSendTo(t *testing.T) {
+	src, inbox := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(src, "dist/app"), []byte("app"), 0o755)
+	writeFile(t, filepath.Join(src, "dist/lib/x.so"), []byte("so"), 0o644)
+	writeFile(t, filepath.Join(src, "NOTES"), []byte("n"), 0o644)
+	must(t, os.Symlink("lib/x.so", filepath.Join(src, "dist/link")))
+	writeFile(t, filepath.Join(inbox, "releases/old"), []byte("o"), 0o644)
+	r := startReceiver(t, inbox)
+
+	res := ftIn(t, src, "send", r.addr, "--to", "releases/1.2/", "dist", "NOTES")
+	if res.code != exitOK {
+		t.Fatalf("send --to exited %d:\n%s\nreceiver:\n%s", res.code, res.stderr, r.stderr)
+	}
+	want := []string{"releases/", "releases/1.2/", "releases/1.2/NOTES", "releases/1.2/dist/", "releases/1.2/dist/app",
+		"releases/1.2/dist/lib/", "releases/1.2/dist/lib/x.so", "releases/1.2/dist/link", "releases/old"}
+	if got := names(t, inbox); !slices.Equal(got, want) {
+		t.Errorf("inbox holds\n%q\nwant\n%q", got, want)
+	}
+	if target, err := os.Readlink(filepath.Join(inbox, "releases/1.2/dist/link")); err != nil || target != "lib/x.so" {
+		t.Errorf("symlink under --to: %q, %v", target, err)
+	}
+	assertNoTemp(t, inbox)
+
+	for _, bad := range []string{"../up", "/abs", "a//b", "a/./b", ".", "a\\b", "x/..", "new\nline"} {
+		res := ftIn(t, src, "send", r.addr, "--to", bad, "NOTES")
+		if res.code != exitUsage || !strings.Contains(res.stderr, "destination") {
+			t.Errorf("--to %q: exit %d, want %d:\n%s", bad, res.code, exitUsage, res.stderr)
+		}
+	}
+	if got := names(t, inbox); !slices.Equal(got, want) {
+		t.Errorf("after bad --to, inbox holds\n%q\nwant\n%q", got, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ft-team/ft/internal/ignore"
@@ -29,6 +30,8 @@ var (
 	// directory (a pipe such as /dev/stdin, a device, a socket). It comes
 	// wrapped with ErrSource, before anything is sent.
 	ErrNotFile = errors.New("not a regular file or directory")
+	// ErrTo: Options.To is not a name the protocol allows.
+	ErrTo = errors.New("send: bad destination directory")
 )
 
 // Defaults for the zero values of Options.
@@ -52,6 +55,10 @@ type Options struct {
 	// is not walked); they count in Result.Excluded, not as left out.
 	// Paths named in Paths are always sent.
 	Exclude *ignore.Rules
+	// To, if not empty, is a directory of the inbox under which everything
+	// lands ("releases/1.2"): a name by protocol.ValidName's rules, one
+	// trailing slash allowed; the receiver makes it as needed.
+	To string
 	// Progress, if not nil, is told about the transfer as it goes.
 	Progress Progress
 	// Warn, if not nil, receives warnings such as skipped symlinks.
@@ -204,9 +211,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if len(opts.Paths) == 0 {
 		return &Result{}, fmt.Errorf("%w: no paths to send", ErrSource)
 	}
+	to, err := destination(opts.To)
+	if err != nil {
+		return &Result{}, err
+	}
 	roots, err := prepare(opts.Paths)
 	if err != nil {
 		return &Result{}, err
+	}
+	for i := range roots {
+		roots[i].base = to + roots[i].base
 	}
 	start := time.Now()
 	res, err := transfer(ctx, opts, roots, warn)
@@ -215,6 +229,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	return res, failures(res)
+}
+
+// destination returns the prefix of every name on the wire for
+// Options.To: "" or the directory followed by a slash.
+func destination(to string) (string, error) {
+	if to == "" {
+		return "", nil
+	}
+	dir := strings.TrimSuffix(to, "/")
+	if err := protocol.ValidName(dir); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrTo, err)
+	}
+	return dir + "/", nil
 }
 
 // failures is the error for a transfer that ran to its end: nil if every

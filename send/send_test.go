@@ -53,3 +53,33 @@ func TestFailures(t *testing.T) {
 		t.Errorf("no failures: %v", err)
 	}
 }
+
+// TestDestination: Options.To becomes the prefix of every name on the
+// wire when protocol.ValidName accepts it (one trailing slash allowed),
+// and ErrTo otherwise.
+func TestDestination(t *testing.T) {
+	cases := []struct {
+		to, want string
+		bad      bool
+	}{
+		{"", "", false},
+		{"releases", "releases/", false},
+		{"releases/1.2/", "releases/1.2/", false},
+		{"../up", "", true},
+		{"/abs", "", true},
+		{"a//b", "", true},
+		{"a//", "", true},
+		{"./a", "", true},
+		{"a/..", "", true},
+		{`a\b`, "", true},
+		{"C:x", "", true},
+		{"bad\x1b[31m", "", true},
+		{strings.Repeat("a", protocol.MaxComponentLen+1), "", true},
+	}
+	for _, tc := range cases {
+		got, err := destination(tc.to)
+		if tc.bad != (err != nil) || tc.bad && !errors.Is(err, ErrTo) || got != tc.want {
+			t.Errorf("destination(%q) = %q, %v; want %q, bad %v", tc.to, got, err, tc.want, tc.bad)
+		}
+	}
+}

@@ -45,10 +45,17 @@ type root struct {
 // where returns where an entry is on disk for a dirHandle: its root,
 // and the rest of its name ("" for the root itself).
 func where(roots []root, e *entry) (top, rel string) {
-	if i := strings.IndexByte(e.name, '/'); i >= 0 {
-		return roots[e.root].abs, e.name[i+1:]
+	r := &roots[e.root]
+	return r.abs, r.inner(e.name)
+}
+
+// inner returns the part of name, the name on the wire of an entry of r,
+// below r ("" for r itself).
+func (r *root) inner(name string) string {
+	if len(name) > len(r.base) {
+		return name[len(r.base)+1:]
 	}
-	return roots[e.root].abs, ""
+	return ""
 }
 
 // prepare checks the command-line paths before anything is sent: each
@@ -256,7 +263,7 @@ func (w *walker) addLink(root int, file, name string) {
 	target = filepath.ToSlash(target)
 	// The target must stay inside the root, whose name on the wire is the
 	// first component of name.
-	inner := name[strings.IndexByte(name, '/')+1:]
+	inner := w.roots[root].inner(name)
 	if protocol.ValidLinkTarget(inner, target) != nil || protocol.ValidName(name) != nil {
 		w.skip(file, fmt.Sprintf("symlink target %q leads outside %q", target, top))
 		return
