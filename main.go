@@ -53,7 +53,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// A pattern or a file name may hold a comma: repeat the flag instead.
 		DisableSliceFlagSeparator: true,
 		OnUsageError:              onUsageError,
-		Commands:                  []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout)},
+		Commands:                  []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout), completionCommand(stdout)},
 	}
 }
 
