@@ -88,12 +88,12 @@ func TestKillReceiverMidFile(t *testing.T) {
 	sendOneFile(t, r2)
 }
 
-// TestSignalReceiverMidFile: SIGINT or SIGTERM stops the receiver within a
+// TestSignalReceiverMidFile: SIGINT, SIGTERM or SIGHUP stops the receiver within a
 // bounded time with exit 0; the transfer in flight is aborted, its temp
 // file removed, and the sender told why.
 func TestSignalReceiverMidFile(t *testing.T) {
 	t.Parallel()
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			r, _, s := midTransfer(t, nil, nil)
