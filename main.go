@@ -56,7 +56,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// A pattern or a file name may hold a comma: repeat the flag instead.
 		DisableSliceFlagSeparator: true,
 		OnUsageError:              onUsageError,
-		Commands:                  []*cli.Command{sendCommand(stderr), receiveCommand(stdout, stderr), keygenCommand(stdout), completionCommand(stdout)},
+		Commands:                  []*cli.Command{sendCommand(stdout, stderr), receiveCommand(stdout, stderr), keygenCommand(stdout), completionCommand(stdout)},
 	}
 }
 
@@ -77,7 +77,7 @@ symlinks leading outside), 130 interrupted.`
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
-func sendCommand(stderr io.Writer) *cli.Command {
+func sendCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:            "send",
 		HideHelpCommand: true,
@@ -94,6 +94,7 @@ Examples:
    ft send -q 10.0.0.5:9000 build/ CHANGELOG.md`,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
+			&cli.BoolFlag{Name: "json", Usage: "write JSON lines on stdout (README, \"JSON lines\"); no progress bar"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: send.DefaultIdleTimeout, Usage: "give up when nothing moves for this long"},
 			&cli.DurationFlag{Name: "dial-timeout", Value: send.DefaultDialTimeout, Usage: "give up connecting after this long"},
 		}, append(selectFlags(), trustFlags(false)...)...),
@@ -111,24 +112,36 @@ Examples:
 			if err := sendSelect(c, &opts); err != nil {
 				return err
 			}
-			return runSend(c.Context, opts, c.Bool("quiet"), stderr)
+			var ev *jsonEvents
+			if c.Bool("json") {
+				ev = newJSONEvents(stdout)
+			}
+			return runSend(c.Context, opts, c.Bool("quiet"), stderr, ev)
 		},
 	}
 }
 
-func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Writer) error {
+// runSend runs a send with its output for a person on stderr and, if ev
+// is not nil, its JSON lines.
+func runSend(ctx context.Context, opts send.Options, quiet bool, stderr io.Writer, ev *jsonEvents) error {
 	if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
 		return usageError{fmt.Errorf("%q is not HOST:PORT (IPv6: [addr]:port)", opts.Addr)}
 	}
 	opts.Warn = func(msg string) { fmt.Fprintln(stderr, "ft: warning:", msg) }
 	var bar *progressBar
-	if !quiet && isTerminal(stderr) {
+	if ev != nil {
+		ev.begin(opts)
+		opts.Progress, opts.OnEntry = ev, ev.entry
+	} else if !quiet && isTerminal(stderr) {
 		bar = newProgressBar(stderr)
 		opts.Progress = bar
 	}
 	res, err := send.Run(ctx, opts)
 	if bar != nil {
 		bar.done()
+	}
+	if ev != nil {
+		ev.end(ctx, res, err)
 	}
 	listFailed(stderr, res.Failed, res.FailedCount())
 	if !quiet && (err == nil || errors.Is(err, send.ErrSkipped)) {

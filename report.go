@@ -123,6 +123,17 @@ func report(ctx context.Context, stderr io.Writer, err error) int {
 	return exitCode(err)
 }
 
+// exitFor is the exit code that report returns for err.
+func exitFor(ctx context.Context, err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case ctx.Err() != nil:
+		return exitInterrupted
+	}
+	return exitCode(err)
+}
+
 // exitCode decides the exit code for err: from the verdicts it carries
 // where it carries any, else from its sentinel.
 func exitCode(err error) int {

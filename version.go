@@ -10,8 +10,13 @@ import (
 // version is what "ft --version" prints after "ft version": the build's
 // version and the protocol versions it speaks.
 func version() string {
+	return fmt.Sprintf("%s (protocol %s)", buildVersionNow(), protocolVersions())
+}
+
+// buildVersionNow is buildVersion of the running binary.
+func buildVersionNow() string {
 	bi, _ := debug.ReadBuildInfo()
-	return fmt.Sprintf("%s (protocol %s)", buildVersion(bi), protocolVersions())
+	return buildVersion(bi)
 }
 
 // buildVersion names the build: the module version when ft was built as a

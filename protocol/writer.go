@@ -20,6 +20,7 @@ type Writer struct {
 	remaining int64
 	entries   uint64
 	ended     bool
+	sum       [HashSize]byte // trailer of the last file closed
 }
 
 // NewWriter returns a Writer writing to w. Callers usually pass a
@@ -99,9 +100,8 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("%w: %d bytes missing", ErrWriteTooShort, w.remaining)
 	}
 	w.inFile = false
-	var sum [HashSize]byte
-	w.hash.Sum(sum[:0])
-	if _, err := w.w.Write(sum[:]); err != nil {
+	sum := w.hash.Sum(w.sum[:0])
+	if _, err := w.w.Write(sum); err != nil {
 		return w.fail(fmt.Errorf("write trailer: %w", err))
 	}
 	return nil
@@ -156,6 +156,10 @@ func (w *Writer) WriteEnd() error {
 	}
 	return nil
 }
+
+// Sum returns the BLAKE3 hash that the last Close wrote as the trailer of
+// its file.
+func (w *Writer) Sum() [HashSize]byte { return w.sum }
 
 // Entries returns the number of entry frames written so far.
 func (w *Writer) Entries() uint64 { return w.entries }

@@ -155,21 +155,27 @@ func (vs *verdicts) check(sum protocol.Summary, s *sent) error {
 // sender aborted is reported for its local reason, whatever the verdict.
 func collect(res *Result, s *sent, vs *verdicts) {
 	for i, li := range s.wire {
-		name := s.w.at(int(li)).name
+		e := s.w.at(int(li))
 		v, ok := vs.get(i)
+		f := FileError{Name: e.name}
 		switch {
 		case s.local[i] != nil:
-			res.fail(FileError{Name: name, Err: s.local[i]})
+			f.Err = s.local[i]
 		case !ok:
-			res.fail(FileError{Name: name, Code: protocol.CodeInternal, Err: errors.New("no verdict from the receiver")})
+			f.Code, f.Err = protocol.CodeInternal, errors.New("no verdict from the receiver")
 		case v.Code.Success():
 			res.Committed++
 			if v.Code == protocol.CodeUnchanged {
 				res.Unchanged++
 			}
+			f.Code = v.Code
 		default: // any other code, known or not, is a refusal
-			res.fail(FileError{Name: name, Code: v.Code, Err: verdictError(&v)})
+			f.Code, f.Err = v.Code, verdictError(&v)
 		}
+		if f.Err != nil {
+			res.fail(f)
+		}
+		s.w.tell(e, s.sums[i], f.Code, f.Err)
 	}
 }
 

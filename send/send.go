@@ -59,6 +59,11 @@ type Options struct {
 	// lands ("releases/1.2"): a name by protocol.ValidName's rules, one
 	// trailing slash allowed; the receiver makes it as needed.
 	To string
+	// OnEntry, if not nil, is told the outcome of each entry, from the
+	// goroutine that calls Progress: at once for one that could not be
+	// read, and when the receiver's summary is in for those sent, in the
+	// order sent. Not told on a transfer cut before its summary.
+	OnEntry func(Outcome)
 	// Progress, if not nil, is told about the transfer as it goes.
 	Progress Progress
 	// Warn, if not nil, receives warnings such as skipped symlinks.
@@ -130,6 +135,17 @@ func count(byCode map[protocol.Code]int) int {
 		n += c
 	}
 	return n
+}
+
+// Outcome is what became of one entry (Options.OnEntry).
+type Outcome struct {
+	Name string        // name on the wire
+	Kind protocol.Kind // file, directory or symlink
+	Size int64         // file size
+	// Sum is the BLAKE3 hash of a file sent whole; zero otherwise.
+	Sum  [protocol.HashSize]byte
+	Code protocol.Code // the receiver's verdict; CodeOK also for a local failure (Err says)
+	Err  error         // nil if the receiver committed it
 }
 
 // FileError is the failure of one entry.

@@ -42,7 +42,7 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 	defer stop()
 
 	w := newWalker(roots, warn)
-	w.exclude = opts.Exclude
+	w.exclude, w.onEntry = opts.Exclude, opts.OnEntry
 	go w.run()
 	defer close(w.stop)
 	defer func() {
@@ -183,8 +183,9 @@ type streamer struct {
 // failures of those not sent whole.
 type sent struct {
 	w     *walker
-	wire  []int32       // index in the walker's list, by wire index
-	local map[int]error // by wire index
+	wire  []int32                         // index in the walker's list, by wire index
+	local map[int]error                   // by wire index
+	sums  map[int][protocol.HashSize]byte // by wire index, files sent whole; only for an onEntry
 }
 
 // stream writes every entry the walker lists, then the end frame. Entries
@@ -196,6 +197,9 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, 
 	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: dirs}
 	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
+	if w.onEntry != nil {
+		s.sums = make(map[int][protocol.HashSize]byte)
+	}
 	started := prog == nil
 	if !started { // most walks are over at once: then the totals come first
 		select {
@@ -223,10 +227,13 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, 
 		}
 		if local != nil && (e.err != nil || errors.Is(local, errNotSent)) {
 			res.fail(FileError{Name: e.name, Err: local})
+			w.tell(e, [protocol.HashSize]byte{}, protocol.CodeOK, local)
 			continue
 		}
 		if local != nil {
 			s.local[len(s.wire)] = local
+		} else if s.sums != nil && e.kind == protocol.KindFile {
+			s.sums[len(s.wire)] = st.pw.Sum()
 		}
 		s.wire = append(s.wire, int32(i))
 		if e.kind == protocol.KindFile {

@@ -96,6 +96,7 @@ type walker struct {
 	roots   []root
 	warn    func(string)
 	exclude *ignore.Rules    // entries of directories left out on purpose
+	onEntry func(Outcome)    // Options.OnEntry: told by stream and collect, not by the walk
 	dirs    func() dirHandle // makes the walk's dirHandle: newDirHandle but in tests
 	stop    chan struct{}    // closed when nobody reads the list any more
 	done    chan struct{}    // closed when the list and the counts are final
@@ -182,6 +183,13 @@ func (w *walker) run() {
 			w.add(i, file, name, fi, err)
 			return nil
 		})
+	}
+}
+
+// tell gives the outcome of e to the onEntry callback, if there is one.
+func (w *walker) tell(e *entry, sum [protocol.HashSize]byte, code protocol.Code, err error) {
+	if w.onEntry != nil {
+		w.onEntry(Outcome{Name: e.name, Kind: e.kind, Size: e.size, Sum: sum, Code: code, Err: err})
 	}
 }
 
