@@ -128,7 +128,7 @@ func TestTrustKeyMode(t *testing.T) {
 		}
 		return strings.TrimSpace(res.stdout)
 	}
-	key("recv")
+	recvPub := key("recv")
 	senderPub, otherPub := key("lab1"), key("other")
 	allow := filepath.Join(dir, "allow")
 	writeFile(t, allow, []byte("# lab machines\n"+senderPub+" lab1\n"), 0o644)
@@ -145,8 +145,14 @@ func TestTrustKeyMode(t *testing.T) {
 		t.Errorf("--peer mismatch: exit %d; stderr %q", res.code, res.stderr)
 	}
 	noneWritten(t, r.dir)
+	if !strings.Contains(r.stderr.String(), "public key is "+recvPub) || !strings.Contains(r.stderr.String(), "--peer "+recvPub) {
+		t.Errorf("the receiver does not say its public key %s and how to pin it:\n%s", recvPub, r.stderr)
+	}
 	if res := send("lab1", filepath.Join(dir, "recv.pub")); res.code != 0 {
 		t.Fatalf("allowed key: exit %d; stderr %q", res.code, res.stderr)
+	}
+	if res := send("lab1", recvPub); res.code != 0 {
+		t.Fatalf("the key the receiver printed, as --peer: exit %d; stderr %q", res.code, res.stderr)
 	}
 	if !strings.Contains(r.stderr.String(), "sender=lab1") {
 		t.Errorf("the log does not name the sender:\n%s", r.stderr)

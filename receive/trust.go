@@ -29,7 +29,8 @@ type trust struct {
 }
 
 // loadTrust loads the credentials of opts. With no secret anywhere, it
-// creates one at the default place and says so through notify.
+// creates one at the default place and says so through notify; in key
+// mode it tells the receiver's public key through notify.
 func loadTrust(opts Options, notify func(msg, hint string)) (*trust, error) {
 	tr := &trust{insecure: opts.Insecure, from: opts.AllowFrom}
 	switch {
@@ -47,6 +48,9 @@ func loadTrust(opts Options, notify func(msg, hint string)) (*trust, error) {
 			return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
 		}
 		tr.mode = protocol.ModeKey
+		pub := keys.Encode(keys.PublicPrefix, tr.pair.Public)
+		notify("serving in key mode; this receiver's public key is "+pub,
+			"senders pin it with: ft send --key THEIR_KEY --peer "+pub+" HOST:PORT PATH")
 		return tr, nil
 	}
 	tr.mode = protocol.ModeSecret
