@@ -52,7 +52,7 @@ func checkQuickReport(t *testing.T, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| ft |", "raw+BLAKE3", "1 KiB"} {
+	for _, want := range []string{"| ft |", "| ft-insecure |", "raw+BLAKE3", "1 KiB"} {
 		if !bytes.Contains(table, []byte(want)) {
 			t.Errorf("latest-table.md lacks %q:\n%s", want, table)
 		}

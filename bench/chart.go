@@ -89,7 +89,7 @@ func (r *report) drawPanel(img *image.RGBA, c *runCase, x0, y0 int) {
 		w := max(1, int(value(s)/top*chartBarMax))
 		col := colPeer
 		switch t.key {
-		case "ft", "ft-portable":
+		case "ft", "ft-insecure", "ft-portable":
 			col = colFt
 		case "raw", floorTool:
 			col = colFloor

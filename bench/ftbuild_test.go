@@ -17,7 +17,7 @@ func TestToolsFlag(t *testing.T) {
 		want    string // the tools, or the error's text
 		wantErr bool
 	}{
-		{[]string{"-ft", "ft"}, "ft,raw,raw-b3,nc,socat,rsync,scp", false},
+		{[]string{"-ft", "ft"}, "ft,ft-insecure,raw,raw-b3,nc,socat,rsync,scp", false},
 		{[]string{"-ft", "ft", "-ft-portable", "ftp", "-tools", "raw-b3,ft-portable,ft"}, "ft,ft-portable,raw-b3", false},
 		{[]string{"-ft-portable", "ftp", "-tools", "ft-portable"}, "ft-portable", false},
 		{[]string{"-ft", "ft", "-tools", "ft,ft-portable"}, "-ft-portable is required", true},

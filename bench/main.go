@@ -32,7 +32,7 @@ var (
 	allWorkloads = []string{"big", "tree", "small", "netns"}
 	allTargets   = []string{"tmpfs", "disk"}
 	allModes     = []string{"durable", "nosync"}
-	allTools     = []string{"ft", "ft-portable", "raw", "raw-b3", "nc", "socat", "rsync", "scp"}
+	allTools     = []string{"ft", "ft-insecure", "ft-portable", "raw", "raw-b3", "nc", "socat", "rsync", "scp"}
 	defaultTools = slices.DeleteFunc(slices.Clone(allTools), func(t string) bool { return t == "ft-portable" })
 )
 

@@ -41,6 +41,7 @@ type usage struct {
 func toolDefs() []*tool {
 	return []*tool{
 		{key: "ft", ownSync: true, check: checkFt("ft"), run: runFt("ft")},
+		{key: "ft-insecure", ownSync: true, check: checkFt("ft-insecure"), run: runFt("ft-insecure")},
 		{key: "ft-portable", ownSync: true, check: checkFt("ft-portable"), run: runFt("ft-portable")},
 		{key: "raw", run: runRaw(false)},
 		{key: "raw-b3", run: runRaw(true)},
@@ -85,8 +86,8 @@ func needBins(bins ...string) func(*harness) error {
 	}
 }
 
-// isFt says whether a tool is ft, in either build.
-func isFt(key string) bool { return key == "ft" || key == "ft-portable" }
+// isFt says whether a tool is ft: in either build, or in --insecure mode.
+func isFt(key string) bool { return key == "ft" || key == "ft-insecure" || key == "ft-portable" }
 
 // ftBinary is the binary of the ft tool key: -ft, or -ft-portable.
 func (h *harness) ftBinary(key string) string {
@@ -204,23 +205,35 @@ func parseUsage(text string) usage {
 func runFt(key string) func(context.Context, *harness, *runCase) (result, error) {
 	return func(ctx context.Context, h *harness, c *runCase) (result, error) {
 		bin := h.ftBinary(key)
-		// ft's default mode (authenticated, encrypted) with a secret of the
-		// run's own, never the user's default one.
-		secret := filepath.Join(h.work, "ft-secret")
-		if _, err := os.Stat(secret); err != nil {
-			if out, err := exec.CommandContext(ctx, bin, "keygen", "--secret", secret).CombinedOutput(); err != nil {
-				return result{}, fmt.Errorf("ft keygen --secret: %v: %s", err, out)
-			}
+		trust, err := ftTrust(ctx, h, key)
+		if err != nil {
+			return result{}, err
 		}
-		args := []string{bin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet", "--secret", secret}
+		args := append([]string{bin, "receive", "-d", c.Dest, "--listen", hostPort(c.Net.Addr, 0), "--once", "--quiet"}, trust...)
 		if c.Mode == "nosync" {
 			args = append(args, "--no-sync")
 		}
 		lw := newLineWriter()
 		return h.transfer(ctx, c, args, lw, firstLine(lw), func(addr string) []string {
-			return []string{bin, "send", "--quiet", "--secret", secret, addr, c.W.Src}
+			return append(append([]string{bin, "send", "--quiet"}, trust...), addr, c.W.Src)
 		})
 	}
+}
+
+// ftTrust is the trust flags of both ends for the ft tool key:
+// --insecure for ft-insecure, else ft's default mode (authenticated,
+// encrypted) with a secret of the run's own, never the user's default one.
+func ftTrust(ctx context.Context, h *harness, key string) ([]string, error) {
+	if key == "ft-insecure" {
+		return []string{"--insecure"}, nil
+	}
+	secret := filepath.Join(h.work, "ft-secret")
+	if _, err := os.Stat(secret); err != nil {
+		if out, err := exec.CommandContext(ctx, h.ftBinary(key), "keygen", "--secret", secret).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("ft keygen --secret: %v: %s", err, out)
+		}
+	}
+	return []string{"--secret", secret}, nil
 }
 
 func runRaw(hash bool) func(context.Context, *harness, *runCase) (result, error) {
