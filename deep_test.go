@@ -58,7 +58,9 @@ func pathCalls(t *testing.T, depth int) int {
 			t.Fatal(err)
 		}
 		if h.Kind == protocol.KindFile {
-			w.Write([]byte("x"))
+			if _, err := w.Write([]byte("x")); err != nil {
+				t.Fatal(err)
+			}
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}

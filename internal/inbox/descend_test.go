@@ -86,10 +86,8 @@ func TestRmdirsKeepsFilled(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, "a", "b", "keep"), nil, 0o644)
 		rmdirs(in.root, []string{"a", "a/b", "a/b/c"})
-		for _, want := range []string{"a/b/keep"} {
-			if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(want))); err != nil {
-				t.Errorf("%s: %v", want, err)
-			}
+		if _, err := os.Lstat(filepath.Join(dir, "a", "b", "keep")); err != nil {
+			t.Errorf("a/b/keep: %v", err)
 		}
 		if _, err := os.Lstat(filepath.Join(dir, "a", "b", "c")); err == nil {
 			t.Error("a/b/c, empty, is still there")
