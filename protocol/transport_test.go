@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ft-team/ft/internal/testnet"
 	"github.com/ft-team/ft/protocol"
 )
 
@@ -19,31 +20,6 @@ var transports = []struct {
 }{
 	{"pipe", func(t *testing.T) (net.Conn, net.Conn) { return net.Pipe() }},
 	{"tcp", tcpPair},
-}
-
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			c = nil
-		}
-		accepted <- c
-	}()
-	s, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := <-accepted
-	if r == nil {
-		t.Fatal("accept failed")
-	}
-	return s, r
 }
 
 // TestTransport runs whole sessions (handshake, entries, concurrent
@@ -230,3 +206,5 @@ func checkVerdicts(t *testing.T, verdicts map[uint64]protocol.Code, sum protocol
 		t.Errorf("%d verdicts, summary %+v; want %d, %+v", len(verdicts), sum, len(entries), want)
 	}
 }
+
+func tcpPair(t *testing.T) (net.Conn, net.Conn) { return testnet.Pair(t) }

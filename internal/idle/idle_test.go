@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ft-team/ft/internal/testnet"
 )
 
 // Timeouts: a short idle timeout so that tests are fast, and a generous
@@ -27,36 +29,10 @@ var transports = []transport{
 	{"tcp", tcpPair},
 }
 
+func tcpPair(t *testing.T) (net.Conn, net.Conn) { return testnet.Pair(t) }
+
 func pipePair(t *testing.T) (net.Conn, net.Conn) {
 	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
-
-// tcpPair connects over loopback TCP, listening on 127.0.0.1:0.
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			t.Error(err)
-		}
-		accepted <- c
-	}()
-	a, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := <-accepted
-	if b == nil {
-		a.Close()
-		t.FailNow()
-	}
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return a, b
 }

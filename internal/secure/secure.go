@@ -6,7 +6,9 @@ package secure
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"syscall"
@@ -19,7 +21,7 @@ import (
 // serialised, and so is the switch).
 type Conn struct {
 	net.Conn
-	br *bufio.Reader          // over the socket: a record costs no read of its own
+	br *bufio.Reader          // over the socket, while in clear
 	r  *protocol.RecordReader // nil while in clear
 	mu sync.Mutex
 	w  *protocol.RecordWriter // nil while in clear
@@ -36,7 +38,11 @@ const readBuf = 256 << 10
 func (c *Conn) Start(h *protocol.Handshake) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.r, c.w = h.Records(c.br, c.Conn)
+	// What the handshake left read ahead comes first; then records are
+	// read from the socket in the RecordReader's own large reads.
+	ahead, _ := c.br.Peek(c.br.Buffered())
+	c.r, c.w = h.Records(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), c.Conn), c.Conn)
+	c.br = nil
 }
 
 // Secure reports whether the connection has switched to records.
