@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -43,7 +44,9 @@ func startRecordProxy(t *testing.T, target string, edit func(i int, rec []byte) 
 			var answered atomic.Bool // the receiver has sent a byte: message 2
 			go p.forwardUp(up, c, &answered)
 			go func() {
-				defer c.Close()
+				// At the receiver's end, the sender reads what it sent
+				// last: a half-close, not a reset (see forwardUp).
+				defer c.(*net.TCPConn).CloseWrite()
 				buf := make([]byte, 32<<10)
 				for {
 					n, err := up.Read(buf)
@@ -65,7 +68,14 @@ func startRecordProxy(t *testing.T, target string, edit func(i int, rec []byte) 
 // record before message 2), then record by record through edit.
 func (p *recordProxy) forwardUp(dst, src net.Conn, answered *atomic.Bool) {
 	defer dst.Close()
-	defer src.Close()
+	defer func() {
+		// Once the receiver is gone, what the sender still sends is
+		// drained for a while, so that closing resets nothing it has
+		// not read yet.
+		src.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, src)
+		src.Close()
+	}()
 	var pending []byte
 	buf := make([]byte, 64<<10)
 	for i := 0; ; {

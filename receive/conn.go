@@ -70,19 +70,22 @@ func (r *replies) fail(code protocol.Code, msg string) {
 	}
 }
 
-// refuseBusy tells a connection over the limit that the receiver is busy.
-// With linger it lets the frame reach a peer that is still sending;
-// without, it closes at once.
+// refuseBusy tells a connection the gate did not let in that the
+// receiver is busy, logging the first refusals one by one and then one in
+// 1000.
 func (s *server) refuseBusy(conn net.Conn, linger bool) {
-	s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", "too many connections")
+	why := fmt.Sprintf("too many connections from this address before their handshake (at most %d at once, and %d failed handshakes per second)", gateOpen, gateRate)
+	if n := s.busy.Add(1); n <= refusalLines || n%1000 == 0 {
+		s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", why, "refused_so_far", n)
+	}
 	if !linger {
 		conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		protocol.NewReplyWriter(conn).WriteError(protocol.CodeBusy, "too many connections")
+		protocol.NewReplyWriter(conn).WriteError(protocol.CodeBusy, why)
 		closeNow(conn)
 		return
 	}
 	conn.SetDeadline(time.Now().Add(lingerTime))
-	newReplies(conn, 4096).fail(protocol.CodeBusy, fmt.Sprintf("too many connections (limit %d)", s.opts.MaxConns))
+	newReplies(conn, 4096).fail(protocol.CodeBusy, why)
 	closeGently(conn)
 }
 
@@ -157,8 +160,9 @@ func warner(log *slog.Logger) func(op, name string, err error) {
 }
 
 // serveConn serves one sender and returns the connection's outcome.
-// handshook, if not nil, is called when the handshake is over.
-func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) error {
+// handshook, if not nil, is called when the handshake is over, with
+// whether it failed.
+func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func(failed bool)) error {
 	start := time.Now()
 	peer := raw.RemoteAddr().String()
 	log := s.log.With("peer", peer)
@@ -177,7 +181,8 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func()) 
 	defer stop()
 	err := ss.handshake()
 	if handshook != nil {
-		handshook()
+		// A sender refused for want of a slot did not fail to prove itself.
+		handshook(err != nil && !errors.Is(err, errBusy) && !errors.Is(err, errOnce))
 	}
 	if err != nil {
 		log.Warn("connection", "outcome", "failed", "err", err)

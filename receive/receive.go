@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ft-team/ft/internal/inbox"
@@ -96,20 +97,21 @@ func (o Options) withDefaults() Options {
 
 // server is the state shared by the connections of one Run.
 type server struct {
-	opts       Options
-	in         *inbox.Inbox
-	log        *slog.Logger
-	slots      slotTable     // transfers past their handshake, up to MaxConns
-	handshakes chan struct{} // connections in their handshake, up to maxHandshakes
-	refusing   chan struct{} // busy refusals lingering, up to maxRefusing
-	once       *onceGate     // with Once: who is the one transfer
-	trust      *trust        // who is served (trust.go)
+	opts     Options
+	in       *inbox.Inbox
+	log      *slog.Logger
+	slots    slotTable     // transfers past their handshake, up to MaxConns
+	gate     gate          // connections in their handshake (gate.go)
+	refusing chan struct{} // busy refusals lingering, up to maxRefusing
+	busy     atomic.Int64  // connections the gate refused
+	once     *onceGate     // with Once: who is the one transfer
+	trust    *trust        // who is served (trust.go)
 }
 
 // newServer returns the server of one Run on in.
 func newServer(opts Options, in *inbox.Inbox) *server {
 	s := &server{opts: opts, in: in, log: opts.Logger, trust: &trust{insecure: opts.Insecure, from: opts.AllowFrom},
-		handshakes: make(chan struct{}, maxHandshakes), refusing: make(chan struct{}, maxRefusing)}
+		refusing: make(chan struct{}, maxRefusing)}
 	if opts.Once {
 		s.once = newOnceGate()
 	}
@@ -118,13 +120,11 @@ func newServer(opts Options, in *inbox.Inbox) *server {
 
 // Connections in their handshake do not count against MaxConns, so that
 // idle sockets cannot crowd out real senders; they are bounded on their own
-// (and by HeaderTimeout), which keeps file descriptors and memory bounded.
-// Beyond that bound a connection is refused as busy: gently (letting the
-// frame reach the peer) for up to maxRefusing at once, abruptly beyond.
-const (
-	maxHandshakes = 1024
-	maxRefusing   = 64
-)
+// (gate.go, and by HeaderTimeout), which keeps file descriptors and memory
+// bounded. A connection the gate does not let in is refused as busy:
+// gently (letting the frame reach the peer) for up to maxRefusing at once,
+// abruptly beyond.
+const maxRefusing = 64
 
 // Run listens and serves senders until ctx is done (then it returns nil
 // after aborting the transfers in flight), or, with Once, until the first
@@ -230,11 +230,10 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 			s.refuseFrom(conn)
 			continue
 		}
-		select {
-		case s.handshakes <- struct{}{}:
-			wg.Go(func() { s.once.ended(conn, s.serveConn(ctx, conn, func() { <-s.handshakes })) })
+		leave, ok := s.gate.enter(conn.RemoteAddr(), time.Now(), func() { conn.Close() })
+		if ok {
+			wg.Go(func() { s.once.ended(conn, s.serveConn(ctx, conn, leave)) })
 			continue
-		default:
 		}
 		select {
 		case s.refusing <- struct{}{}:

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ft-team/ft/internal/testnet"
 	"github.com/ft-team/ft/internal/vectors"
 	"github.com/ft-team/ft/protocol"
 	"github.com/ft-team/ft/receive"
@@ -21,17 +22,12 @@ import (
 // senders come from 127.0.0.1.
 const flooder = "127.0.0.2"
 
-// dialFrom connects to addr from the local IP from, or skips the test
-// where that address is not local (all of 127/8 is, on Linux).
+// dialFrom connects to addr from the local IP from (testnet.DialFrom),
+// with a deadline of a minute.
 func dialFrom(t *testing.T, from, addr string) net.Conn {
 	t.Helper()
-	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Skipf("cannot connect from %s: %v", from, err)
-	}
+	c := testnet.DialFrom(t, from, addr)
 	c.SetDeadline(time.Now().Add(60 * time.Second))
-	t.Cleanup(func() { c.Close() })
 	return c
 }
 

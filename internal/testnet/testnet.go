@@ -5,6 +5,7 @@ package testnet
 import (
 	"net"
 	"testing"
+	"time"
 )
 
 // Pair connects over loopback TCP, listening on 127.0.0.1:0, and returns
@@ -36,4 +37,18 @@ func Pair(t testing.TB) (dialed, accepted net.Conn) {
 	}
 	t.Cleanup(func() { dialed.Close(); accepted.Close() })
 	return dialed, accepted
+}
+
+// DialFrom connects to addr from the local IP from, or skips the test
+// where that address is not local (all of 127/8 is, on Linux). The
+// connection is closed at the end of the test.
+func DialFrom(t testing.TB, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot connect from %s: %v", from, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
