@@ -14,7 +14,7 @@ import (
 
 // securePair returns both ends of a TCP connection on loopback, secure
 // after a secret-mode handshake: the dialer first.
-func securePair(t *testing.T) (snd, rcv *secure.Conn) {
+func securePair(t testing.TB) (snd, rcv *secure.Conn) {
 	t.Helper()
 	d, a := testnet.Pair(t)
 	snd, rcv = secure.New(d), secure.New(a)
@@ -164,5 +164,15 @@ func TestReadAhead(t *testing.T) {
 	got, err := io.ReadAll(c)
 	if err != nil || string(got) != "read ahead" {
 		t.Fatalf("after Start: %q, %v", got, err)
+	}
+}
+
+// BenchmarkHandshake is a connection on loopback TCP and its secret-mode
+// handshake, both ends (the bound: 5 ms).
+func BenchmarkHandshake(b *testing.B) {
+	for b.Loop() {
+		snd, rcv := securePair(b)
+		snd.Close()
+		rcv.Close()
 	}
 }
