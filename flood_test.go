@@ -17,13 +17,14 @@ import (
 
 // TestTrustHandshakeFlood: 1,000 unauthenticated sockets that send
 // nothing, from 40 addresses, and 200 more from one address, opened
-// while an authenticated transfer runs: that transfer completes, the
+// while an authenticated transfer runs (paced to take seconds): that
+// transfer completes, the
 // senders that come during the flood take less than a second longer
 // than before it, and one address holds at most 32 connections in their
 // handshake (the rest are refused at once).
 func TestTrustHandshakeFlood(t *testing.T) {
 	src := t.TempDir()
-	writeFile(t, filepath.Join(src, "big.bin"), randomBytes(t, 64<<20), 0o644)
+	writeFile(t, filepath.Join(src, "big.bin"), randomBytes(t, 32<<20), 0o644)
 	writeFile(t, filepath.Join(src, "small.bin"), randomBytes(t, 1<<20), 0o644)
 	r := startReceiver(t, t.TempDir(), "--overwrite")
 	send := func(name string) (time.Duration, result) {
@@ -39,12 +40,21 @@ func TestTrustHandshakeFlood(t *testing.T) {
 		}
 		base = min(base, d)
 	}
+	// The transfer that runs meanwhile goes through a proxy at 8 MiB/s,
+	// so that it takes seconds, longer than opening the flood.
+	slow := startProxy(t, r.addr, 8<<20)
 	running := make(chan result, 1)
-	go func() { _, res := send("big.bin"); running <- res }()
+	go func() { running <- ftIn(t, src, "send", "-q", slow.addr(), "big.bin") }()
+	waitFor(t, 10*time.Second, "the transfer to start", func() bool { return slow.upload.Load() > 1<<20 })
 	openIdleFrom(t, r.addr, 1000, 25, 0)
 	one := make([]net.Conn, 0, 200)
 	for range 200 {
 		one = append(one, testnet.DialFrom(t, "127.0.9.1", r.addr))
+	}
+	select {
+	case res := <-running:
+		t.Fatalf("the transfer ended (exit %d) before the flood was open: make it longer", res.code)
+	default:
 	}
 	var slowest time.Duration
 	for range 3 {

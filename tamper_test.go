@@ -24,42 +24,26 @@ type recordProxy struct {
 
 func startRecordProxy(t *testing.T, target string, edit func(i int, rec []byte) [][]byte) *recordProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	p := &recordProxy{ln: ln, edit: edit}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			var answered atomic.Bool // the receiver has sent a byte: message 2
-			go p.forwardUp(up, c, &answered)
-			go func() {
-				// At the receiver's end, the sender reads what it sent
-				// last: a half-close, not a reset (see forwardUp).
-				defer c.(*net.TCPConn).CloseWrite()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := up.Read(buf)
-					if n > 0 {
-						answered.Store(true)
-					}
-					if _, werr := c.Write(buf[:n]); werr != nil || err != nil {
-						return
-					}
+	p := &recordProxy{edit: edit}
+	p.ln = proxyTo(t, target, func(c, up net.Conn) {
+		var answered atomic.Bool // the receiver has sent a byte: message 2
+		go p.forwardUp(up, c, &answered)
+		go func() {
+			// At the receiver's end, the sender reads what it sent
+			// last: a half-close, not a reset (see forwardUp).
+			defer c.(*net.TCPConn).CloseWrite()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := up.Read(buf)
+				if n > 0 {
+					answered.Store(true)
 				}
-			}()
-		}
-	}()
+				if _, werr := c.Write(buf[:n]); werr != nil || err != nil {
+					return
+				}
+			}
+		}()
+	})
 	return p
 }
 

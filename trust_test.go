@@ -196,11 +196,23 @@ type mitm struct {
 
 func startMitm(t *testing.T, target string, change func(off int, b byte) byte) *mitm {
 	t.Helper()
+	m := &mitm{change: change}
+	m.ln = proxyTo(t, target, func(c, up net.Conn) {
+		go m.pipe(up, c, &m.up, m.change)
+		go m.pipe(c, up, &m.down, nil)
+	})
+	return m
+}
+
+// proxyTo listens on loopback and, for each connection it accepts, dials
+// target and hands both to serve (which must not block). The listener
+// closes at the end of the test.
+func proxyTo(t *testing.T, target string, serve func(client, upstream net.Conn)) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &mitm{ln: ln, change: change}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -213,11 +225,10 @@ func startMitm(t *testing.T, target string, change func(off int, b byte) byte) *
 				c.Close()
 				continue
 			}
-			go m.pipe(up, c, &m.up, m.change)
-			go m.pipe(c, up, &m.down, nil)
+			serve(c, up)
 		}
 	}()
-	return m
+	return ln
 }
 
 func (m *mitm) pipe(dst, src net.Conn, rec *bytes.Buffer, change func(int, byte) byte) {

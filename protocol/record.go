@@ -19,8 +19,8 @@ const (
 )
 
 // RecordWriter seals what is written to it into records. Each Write is
-// cut into records of at most MaxRecordPlaintext bytes, sent BatchPlaintext
-// bytes at a time with one Write on the underlying writer; it keeps
+// cut into records of at most MaxRecordPlaintext bytes, sent WriteBatch
+// plaintext bytes at a time with one Write on the underlying writer; it keeps
 // nothing between Writes (put a bufio.Writer above it). Errors are sticky.
 type RecordWriter struct {
 	w   io.Writer
@@ -29,20 +29,20 @@ type RecordWriter struct {
 	err error
 }
 
-// BatchPlaintext is how much plaintext a RecordWriter seals at most for
-// one write on the wire (its buffer grows to that as needed).
-const BatchPlaintext = 16 * MaxRecordPlaintext
+// WriteBatch is how much plaintext a RecordWriter seals at most for one
+// write on the wire (its buffer grows to that as needed).
+const WriteBatch = 16 * MaxRecordPlaintext
 
 // NewRecordWriter returns a RecordWriter sealing with cs.
 func NewRecordWriter(w io.Writer, cs *noise.CipherState) *RecordWriter {
 	return &RecordWriter{w: w, cs: cs}
 }
 
-// Seal appends to dst the records of p, cut into records of at most
+// seal appends to dst the records of p, cut into records of at most
 // MaxRecordPlaintext bytes (none for an empty p). The nonce running out
 // (noise.ErrMaxNonce, after 2^64-1 records) is an error like any other:
 // the connection ends.
-func (rw *RecordWriter) Seal(dst, p []byte) ([]byte, error) {
+func (rw *RecordWriter) seal(dst, p []byte) ([]byte, error) {
 	if rw.err != nil {
 		return dst, rw.err
 	}
@@ -64,8 +64,8 @@ func (rw *RecordWriter) Seal(dst, p []byte) ([]byte, error) {
 func (rw *RecordWriter) Write(p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
-		chunk := p[:min(len(p), BatchPlaintext)]
-		out, err := rw.Seal(rw.buf[:0], chunk)
+		chunk := p[:min(len(p), WriteBatch)]
+		out, err := rw.seal(rw.buf[:0], chunk)
 		rw.buf = out
 		if err != nil {
 			return n, err

@@ -70,22 +70,24 @@ func (r *replies) fail(code protocol.Code, msg string) {
 	}
 }
 
+// busyReason is why the gate refuses a connection.
+var busyReason = fmt.Sprintf("too many connections from this address before their handshake (at most %d at once, and %d failed handshakes per second)", gateOpen, gateRate)
+
 // refuseBusy tells a connection the gate did not let in that the
 // receiver is busy, logging the first refusals one by one and then one in
 // 1000.
 func (s *server) refuseBusy(conn net.Conn, linger bool) {
-	why := fmt.Sprintf("too many connections from this address before their handshake (at most %d at once, and %d failed handshakes per second)", gateOpen, gateRate)
 	if n := s.busy.Add(1); n <= refusalLines || n%1000 == 0 {
-		s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", why, "refused_so_far", n)
+		s.log.Warn("refused connection", "peer", conn.RemoteAddr().String(), "reason", busyReason, "refused_so_far", n)
 	}
 	if !linger {
 		conn.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		protocol.NewReplyWriter(conn).WriteError(protocol.CodeBusy, why)
+		protocol.NewReplyWriter(conn).WriteError(protocol.CodeBusy, busyReason)
 		closeNow(conn)
 		return
 	}
 	conn.SetDeadline(time.Now().Add(lingerTime))
-	newReplies(conn, 4096).fail(protocol.CodeBusy, why)
+	newReplies(conn, 4096).fail(protocol.CodeBusy, busyReason)
 	closeGently(conn)
 }
 

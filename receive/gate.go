@@ -74,7 +74,7 @@ func (g *gate) enter(addr net.Addr, now time.Time, evict func()) (leave func(fai
 // addrOf returns the state of addr's machine, nil if there is no room to
 // remember one more address; one that is not TCP shares a state.
 func (g *gate) addrOf(addr net.Addr, now time.Time) *gateAddr {
-	key, _ := gateKey(addr)
+	key := gateKey(addr)
 	a := g.addrs[key]
 	if a == nil {
 		if g.addrs == nil {
@@ -100,21 +100,22 @@ func (g *gate) forget(now time.Time) bool {
 	return len(g.addrs) < gateTracked
 }
 
-// gateKey is the key of addr's machine: its IPv4 address, or its IPv6 /64.
-func gateKey(addr net.Addr) (netip.Prefix, bool) {
+// gateKey is the key of addr's machine: its IPv4 address, or its IPv6
+// /64; the zero Prefix for an address that is not TCP.
+func gateKey(addr net.Addr) netip.Prefix {
 	ta, ok := addr.(*net.TCPAddr)
 	if !ok {
-		return netip.Prefix{}, false
+		return netip.Prefix{}
 	}
 	ip, ok := netip.AddrFromSlice(ta.IP)
 	if !ok {
-		return netip.Prefix{}, false
+		return netip.Prefix{}
 	}
 	ip = ip.Unmap()
 	bits := 32
 	if ip.Is6() {
 		bits = 64
 	}
-	p, err := ip.Prefix(bits)
-	return p, err == nil
+	p, _ := ip.Prefix(bits)
+	return p
 }

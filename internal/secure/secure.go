@@ -40,8 +40,9 @@ func (c *Conn) Start(h *protocol.Handshake) {
 	defer c.mu.Unlock()
 	// What the handshake left read ahead comes first; then records are
 	// read from the socket in the RecordReader's own large reads.
+	// (br is read no more: what Peek returns stays as it is.)
 	ahead, _ := c.br.Peek(c.br.Buffered())
-	c.r, c.w = h.Records(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), c.Conn), c.Conn)
+	c.r, c.w = h.Records(io.MultiReader(bytes.NewReader(ahead), c.Conn), c.Conn)
 	c.br = nil
 }
 

@@ -67,7 +67,7 @@ func TestRoundTrip(t *testing.T) {
 	wrote := make(chan error, 1)
 	go func() {
 		for p := data; len(p) > 0; {
-			n := min(len(p), []int{1, 100, protocol.MaxRecordPlaintext, protocol.BatchPlaintext + 1, 1 << 20}[rng.IntN(5)])
+			n := min(len(p), []int{1, 100, protocol.MaxRecordPlaintext, protocol.WriteBatch + 1, 1 << 20}[rng.IntN(5)])
 			if _, err := snd.Write(p[:n]); err != nil {
 				wrote <- err
 				return
