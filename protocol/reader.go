@@ -25,6 +25,9 @@ type Reader struct {
 	remaining int64
 	entries   uint64
 	sum       [HashSize]byte
+	v2        bool   // version 2: bodies in frames (offer.go)
+	frameLeft int64  // version 2: bytes left in the current data frame
+	abortMsg  string // version 2: the message of the last abort
 }
 
 // NewReader returns a Reader reading from r. Callers usually pass a
@@ -43,28 +46,57 @@ func (r *Reader) Next() (*Header, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if r.inFile {
-		// The caller skipped the body: a checksum mismatch no longer matters.
-		if _, err := io.Copy(io.Discard, onlyReader{r}); err != nil && !errors.Is(err, ErrChecksum) {
-			return nil, err
-		}
+	if r.v2 {
+		return nil, r.fail(fmt.Errorf("%w: Next on a version 2 stream", ErrState))
 	}
+	if err := r.skipBody(); err != nil {
+		return nil, err
+	}
+	typ, payload, err := r.frame()
+	if err != nil {
+		return nil, err
+	}
+	return r.entry(typ, payload)
+}
+
+// skipBody reads the rest of a body the caller did not read to its end:
+// a checksum mismatch no longer matters.
+func (r *Reader) skipBody() error {
+	if !r.inFile {
+		return nil
+	}
+	if _, err := io.Copy(io.Discard, onlyReader{r}); err != nil && !errors.Is(err, ErrChecksum) {
+		return err
+	}
+	return nil
+}
+
+// frame reads the next frame outside a body; the end frame is checked and
+// becomes io.EOF.
+func (r *Reader) frame() (byte, []byte, error) {
 	typ, payload, err := readFrame(r.r, r.buf)
 	if err == io.EOF {
 		err = fmt.Errorf("%w: no end frame", ErrTruncated)
 	}
 	if err != nil {
-		return nil, r.fail(err)
+		return 0, nil, r.fail(err)
 	}
+	if typ != frameEnd {
+		return typ, payload, nil
+	}
+	if len(payload) != 8 {
+		return 0, nil, r.fail(fmt.Errorf("%w: end frame of %d bytes", ErrFrame, len(payload)))
+	}
+	if n := binary.BigEndian.Uint64(payload); n != r.entries {
+		return 0, nil, r.fail(fmt.Errorf("%w: end frame counts %d entries, %d were sent", ErrFrame, n, r.entries))
+	}
+	return 0, nil, r.fail(io.EOF)
+}
+
+// entry decodes an entry frame; any other type is ErrFrame. In version 1
+// a file's body follows.
+func (r *Reader) entry(typ byte, payload []byte) (*Header, error) {
 	switch typ {
-	case frameEnd:
-		if len(payload) != 8 {
-			return nil, r.fail(fmt.Errorf("%w: end frame of %d bytes", ErrFrame, len(payload)))
-		}
-		if n := binary.BigEndian.Uint64(payload); n != r.entries {
-			return nil, r.fail(fmt.Errorf("%w: end frame counts %d entries, %d were sent", ErrFrame, n, r.entries))
-		}
-		return nil, r.fail(io.EOF)
 	case frameFile, frameDir, frameSymlink:
 	default:
 		return nil, r.fail(fmt.Errorf("%w: unexpected frame type %#x", ErrFrame, typ))
@@ -74,7 +106,7 @@ func (r *Reader) Next() (*Header, error) {
 		return nil, r.fail(err)
 	}
 	r.entries++
-	if h.Kind == KindFile {
+	if h.Kind == KindFile && !r.v2 {
 		r.inFile = true
 		r.remaining = h.Size
 		r.hash.Reset()
@@ -92,6 +124,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 	}
 	if !r.inFile {
 		return 0, io.EOF
+	}
+	if r.v2 {
+		return r.read2(p)
 	}
 	if r.remaining == 0 {
 		return 0, r.finish()
@@ -176,6 +211,9 @@ func (r *Reader) NextBuffered() bool {
 // bufferedRest returns how many bytes of the current file (body and
 // trailer) are still to be read, and whether they are all buffered.
 func (r *Reader) bufferedRest() (int, bool) {
+	if r.v2 {
+		return r.bufferedRest2()
+	}
 	if !r.inFile {
 		return 0, true
 	}

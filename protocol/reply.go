@@ -37,6 +37,7 @@ func (s Summary) check() error {
 type Reply struct {
 	Verdict *Verdict
 	Summary *Summary
+	Answer  *Answer // version 2 only
 }
 
 // ReplyWriter writes the receiver's side of a transfer: verdicts, then
@@ -141,6 +142,7 @@ type ReplyReader struct {
 	r   io.Reader
 	err error
 	buf []byte
+	v2  bool // version 2: answers (offer.go)
 }
 
 // NewReplyReader returns a ReplyReader reading from r.
@@ -160,7 +162,12 @@ func (rr *ReplyReader) Next() (Reply, error) {
 	}
 	if err == nil {
 		var rep Reply
-		if rep, err = parseReply(typ, p); err == nil {
+		if typ == frameAnswer && rr.v2 {
+			rep, err = parseAnswer(p)
+		} else {
+			rep, err = parseReply(typ, p)
+		}
+		if err == nil {
 			if rep.Summary != nil {
 				rr.err = io.EOF
 			}

@@ -20,6 +20,7 @@ type Writer struct {
 	remaining int64
 	entries   uint64
 	ended     bool
+	v2        bool           // version 2: bodies in frames (offer.go)
 	sum       [HashSize]byte // trailer of the last file closed
 }
 
@@ -52,7 +53,7 @@ func (w *Writer) WriteHeader(h *Header) error {
 		return w.fail(fmt.Errorf("write header: %w", err))
 	}
 	w.entries++
-	if h.Kind == KindFile {
+	if h.Kind == KindFile && !w.v2 {
 		w.inFile = true
 		w.remaining = h.Size
 		w.hash.Reset()
@@ -74,7 +75,11 @@ func (w *Writer) Write(p []byte) (int, error) {
 		p = p[:w.remaining]
 	}
 	w.hash.Write(p)
-	n, err := w.w.Write(p)
+	write := w.w.Write
+	if w.v2 {
+		write = w.writeData
+	}
+	n, err := write(p)
 	w.remaining -= int64(n)
 	if err != nil {
 		return n, w.fail(fmt.Errorf("write body: %w", err))
@@ -99,6 +104,9 @@ func (w *Writer) Close() error {
 	if w.remaining != 0 {
 		return fmt.Errorf("%w: %d bytes missing", ErrWriteTooShort, w.remaining)
 	}
+	if w.v2 {
+		return w.endBody(false, "")
+	}
 	w.inFile = false
 	sum := w.hash.Sum(w.sum[:0])
 	if _, err := w.w.Write(sum); err != nil {
@@ -112,12 +120,20 @@ func (w *Writer) Close() error {
 // of the BLAKE3 of all the body bytes written, padding included. The
 // receiver reads ErrAborted and refuses the file with CodeAborted. Senders
 // use it when a source file changes while it is being sent.
-func (w *Writer) Abort() error {
+func (w *Writer) Abort() error { return w.AbortWith("") }
+
+// AbortWith is Abort with a message: in version 2 the body ends at once in
+// an abort frame that carries msg (cut at MaxMessageLen bytes); version 1
+// has no room for it.
+func (w *Writer) AbortWith(msg string) error {
 	if w.err != nil {
 		return w.err
 	}
 	if !w.inFile {
 		return nil
+	}
+	if w.v2 {
+		return w.endBody(true, msg)
 	}
 	var zeros [32 * 1024]byte
 	for w.remaining > 0 {
