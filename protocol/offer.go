@@ -191,6 +191,9 @@ func (r *Reader) bodyFrame() error {
 // trailer (io.EOF if it matches, else ErrChecksum), or an abort.
 func (r *Reader) bodyEnd() error {
 	typ, n, err := r.bodyHeader()
+	for err == nil && typ == frameData && n == 0 { // empty data frames: skipped, in a loop (a peer may send many)
+		typ, n, err = r.bodyHeader()
+	}
 	if err != nil {
 		return err
 	}
@@ -211,9 +214,6 @@ func (r *Reader) bodyEnd() error {
 	case frameAbort:
 		return r.abort(n)
 	case frameData:
-		if n == 0 {
-			return r.bodyEnd()
-		}
 		return r.fail(fmt.Errorf("%w: body longer than its size (%d more bytes)", ErrFrame, n))
 	}
 	return r.fail(fmt.Errorf("%w: frame type %#x where a trailer belongs", ErrFrame, typ))

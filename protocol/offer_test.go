@@ -124,6 +124,7 @@ func TestBodyFraming(t *testing.T) {
 	}{
 		{"clean", cat(frame(0x05, 'a', 'b'), frame(0x05, 'c'), trailer), nil},
 		{"empty data frames", cat(frame(0x05), frame(0x05, 'a', 'b', 'c'), frame(0x05), trailer), nil},
+		{"a million empty data frames after the body", cat(frame(0x05, 'a', 'b', 'c'), bytes.Repeat(frame(0x05), 1<<20), trailer), nil},
 		{"flipped trailer", cat(frame(0x05, 'a', 'b', 'c'), frame(0x06, bad[:]...)), protocol.ErrChecksum},
 		{"longer than size", cat(frame(0x05, 'a', 'b', 'c', 'd'), trailer), protocol.ErrFrame},
 		{"more data after the last byte", cat(frame(0x05, 'a', 'b', 'c'), frame(0x05, 'd'), trailer), protocol.ErrFrame},
@@ -250,4 +251,63 @@ func readV2(data []byte) error {
 			}
 		}
 	}
+}
+
+func TestOpenNames(t *testing.T) {
+	var o protocol.OpenNames
+	if o.Blocked("a") {
+		t.Fatal("empty set blocks")
+	}
+	o.Add("a/b/c")
+	o.Add("x")
+	for name, want := range map[string]bool{
+		"a/b/c": true, "a/b/c/d": true, "a/b": true, "a": true, "x": true, "x/y": true,
+		"a/b/d": false, "a/bc": false, "ab": false, "a/b/cd": false, "y": false, "xx": false,
+	} {
+		if got := o.Blocked(name); got != want {
+			t.Errorf("Blocked(%q) = %v, want %v", name, got, want)
+		}
+	}
+	o.Remove("a/b/c")
+	if o.Blocked("a") || o.Blocked("a/b/c") || !o.Blocked("x") || o.Len() != 1 {
+		t.Errorf("after Remove: a %v, a/b/c %v, x %v, len %d", o.Blocked("a"), o.Blocked("a/b/c"), o.Blocked("x"), o.Len())
+	}
+}
+
+// FuzzReplyReaderV2 checks the version 2 reply decoder: it ends in a
+// sentinel or a remote error, and every answer it accepts re-encodes to
+// the bytes it read.
+func FuzzReplyReaderV2(f *testing.F) {
+	var seed bytes.Buffer
+	rw := protocol.NewReplyWriter(&seed)
+	rw.WriteAnswer(protocol.Answer{Index: 3, Offset: 7, Prefix: blake3.Sum256([]byte("1234567"))})
+	rw.WriteAnswer(protocol.Answer{Index: 4, Hash: true})
+	rw.WriteVerdict(protocol.Verdict{Index: 3, Code: protocol.CodeOK})
+	f.Add(seed.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rr := protocol.NewReplyReader(bytes.NewReader(data))
+		rr.SetVersion(protocol.Version2)
+		for range 64 {
+			rep, err := rr.Next()
+			if err != nil {
+				var re *protocol.RemoteError
+				if !isSentinel(err) && !errors.As(err, &re) && err != io.EOF {
+					t.Fatalf("error %v is neither a sentinel nor a *RemoteError", err)
+				}
+				return
+			}
+			if a := rep.Answer; a != nil {
+				var buf bytes.Buffer
+				protocol.NewReplyWriter(&buf).WriteAnswer(*a)
+				rr2 := protocol.NewReplyReader(&buf)
+				rr2.SetVersion(protocol.Version2)
+				if back, err := rr2.Next(); err != nil || *back.Answer != *a {
+					t.Fatalf("answer %+v re-reads as %+v, %v", *a, back.Answer, err)
+				}
+			}
+			if rep.Summary != nil {
+				return
+			}
+		}
+	})
 }

@@ -53,6 +53,20 @@ func (r *replies) verdicts(vs []protocol.Verdict) error {
 	return r.bw.Flush()
 }
 
+// answer writes an answer to an offer; it goes out at the next flush.
+func (r *replies) answer(a protocol.Answer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rw.WriteAnswer(a)
+}
+
+// flush sends what was written.
+func (r *replies) flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bw.Flush()
+}
+
 func (r *replies) summary(s protocol.Summary) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -126,6 +140,8 @@ type session struct {
 	onWay   *inflight   // names handed to the lanes or the committer, not placed yet
 	slot    *holder     // its claim on a transfer slot (see slots.go)
 	evicted atomic.Bool // its slot went to a new sender
+	version uint16      // negotiated
+	early   int         // verdicts given before a body since the reader last waited (offers.go)
 }
 
 // errEvicted is why a connection lost its slot to a new sender.
@@ -198,7 +214,13 @@ func (s *server) serveConn(ctx context.Context, raw net.Conn, handshook func(fai
 	ss.commit = newCommitter(commitDeps{t: ss.t, replies: ss.replies, log: log, touch: conn.Touch,
 		onWay: ss.onWay, noSync: s.opts.NoSync})
 	ss.writes = newWriter(ss.t, ss.commit)
-	err = ss.readEntries(protocol.NewReader(in))
+	pr := protocol.NewReader(in)
+	pr.SetVersion(ss.version)
+	if ss.version >= protocol.Version2 {
+		err = ss.readOffers(pr)
+	} else {
+		err = ss.readEntries(pr)
+	}
 	ss.writes.wait()
 	sum := ss.commit.finish()
 	ss.t.FinishDirs(warner(log))
@@ -270,6 +292,7 @@ func (ss *session) handshake() error {
 		ss.replies.fail(protocol.CodeVersion, err.Error())
 		return fmt.Errorf("handshake: %w", err)
 	}
+	ss.version = acc.Version
 	if !ss.s.once.take(ss.raw) {
 		ss.replies.fail(protocol.CodeBusy, "the receiver serves one transfer only (--once)")
 		return fmt.Errorf("handshake: %w", errOnce)
@@ -309,8 +332,8 @@ func (ss *session) writeAccept(acc protocol.Accept) error {
 	return nil
 }
 
-// readEntries reads entries until the end frame, handing each to the
-// committer. A returned error means the stream is broken.
+// readEntries reads a version 1 stream until the end frame, handing each
+// entry to the committer. A returned error means the stream is broken.
 func (ss *session) readEntries(pr *protocol.Reader) error {
 	for index := uint64(0); ; index++ {
 		h, err := pr.Next()
@@ -320,30 +343,40 @@ func (ss *session) readEntries(pr *protocol.Reader) error {
 		if err != nil {
 			return err
 		}
-		if h.Kind != protocol.KindFile || h.Size > smallFile {
-			ss.writes.flush() // the small files before it go first
+		it := ss.entry(index, h)
+		if h.Kind != protocol.KindFile {
+			ss.placeEntry(it)
+		} else if err := ss.receiveFile(pr, it); err != nil {
+			return err
 		}
-		ss.inOrder(h.Name)
-		if ss.t.Full() {
-			ss.checkpoint(h.Name)
-		}
-		it := &item{index: index, hdr: h, start: time.Now()}
-		switch h.Kind {
-		case protocol.KindFile:
-			if err := ss.receiveFile(pr, it); err != nil {
-				return err
-			}
-			continue
-		case protocol.KindDir:
-			// Made at once, so that the files that follow find their directory.
-			var r inbox.Result
-			r, it.staged = ss.t.Mkdir(h.Name, fs.FileMode(h.Mode), h.ModTime)
-			it.decide(r.Code, r.Msg)
-		case protocol.KindSymlink:
-			ss.handOver(it)
-		}
-		ss.commit.add(it)
 	}
+}
+
+// entry starts on entry index: what is on its way to its name is placed
+// first, and the transfer's bookkeeping is published if it is at its
+// bound.
+func (ss *session) entry(index uint64, h *protocol.Header) *item {
+	if h.Kind != protocol.KindFile || h.Size > smallFile {
+		ss.writes.flush() // the small files before it go first
+	}
+	ss.inOrder(h.Name)
+	if ss.t.Full() {
+		ss.checkpoint(h.Name)
+	}
+	return &item{index: index, hdr: h, start: time.Now()}
+}
+
+// placeEntry places a directory at once, so that the files that follow
+// find it, or hands a symlink over, and gives the item to the committer.
+func (ss *session) placeEntry(it *item) {
+	if it.hdr.Kind == protocol.KindDir {
+		var r inbox.Result
+		r, it.staged = ss.t.Mkdir(it.hdr.Name, fs.FileMode(it.hdr.Mode), it.hdr.ModTime)
+		it.decide(r.Code, r.Msg)
+	} else {
+		ss.handOver(it)
+	}
+	ss.commit.add(it)
 }
 
 // checkpoint publishes what the transfer holds once it holds its bound

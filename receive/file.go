@@ -28,9 +28,17 @@ func (ss *session) receiveFile(pr *protocol.Reader, it *item) error {
 		ss.commit.add(it)
 		return discard(pr)
 	}
-	if adm.Compare {
+	if adm.Compare && !adm.Replace {
 		return ss.compareExisting(pr, it)
 	}
+	return ss.storeBody(pr, it, adm)
+}
+
+// storeBody reads the body of an admitted file into its temp file (or, if
+// small, into memory for the writer) and hands the outcome to the
+// committer. A returned error means the stream is broken.
+func (ss *session) storeBody(pr *protocol.Reader, it *item, adm inbox.Admission) error {
+	h := it.hdr
 	if h.Size <= smallFile && adm.Ready {
 		return ss.receiveSmall(pr, it)
 	}

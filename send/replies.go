@@ -92,18 +92,31 @@ func (vs *verdicts) get(i int) (protocol.Verdict, bool) {
 
 // readReplies reads verdicts into vs until the summary. It runs
 // concurrently with stream; it is the only user of vs until it returns.
-func readReplies(r io.Reader, vs *verdicts) replyResult {
+// With events (version 2) it reads answers too, and passes them and the
+// verdicts' indices on to the streamer.
+func readReplies(r io.Reader, vs *verdicts, ev *events) replyResult {
 	rr := protocol.NewReplyReader(r)
+	if ev != nil {
+		rr.SetVersion(protocol.Version2)
+		defer close(ev.done)
+	}
 	for {
 		rep, err := rr.Next()
 		if err == nil {
 			vs.touch()
 		}
-		if err == nil && rep.Summary != nil {
+		switch {
+		case err != nil:
+		case rep.Summary != nil:
 			return replyResult{summary: *rep.Summary}
-		}
-		if err == nil {
-			err = vs.add(rep.Verdict)
+		case rep.Answer != nil && rep.Answer.Index >= uint64(vs.sent.Load()):
+			err = fmt.Errorf("%w: answer for entry %d, which was not sent", protocol.ErrFrame, rep.Answer.Index)
+		case rep.Answer != nil:
+			ev.push(event{answer: rep.Answer})
+		default:
+			if err = vs.add(rep.Verdict); err == nil && ev != nil {
+				ev.push(event{verdict: rep.Verdict.Index, code: rep.Verdict.Code})
+			}
 		}
 		if errors.Is(err, protocol.ErrFrame) || errors.Is(err, protocol.ErrTooLong) {
 			err = fmt.Errorf("%w: %w", errBadReplies, err)

@@ -91,6 +91,8 @@ type Result struct {
 	Committed int           // entries the receiver committed (including unchanged)
 	Unchanged int           // entries already present with identical content
 	Bytes     int64         // file bytes sent
+	Saved     int64         // file bytes not sent: the receiver had them (version 2)
+	Resumed   int           // files sent from where an earlier transfer was cut
 	Duration  time.Duration // from dial to summary
 	// Failed lists the first MaxFailed entries that did not make it;
 	// FailedByCode counts all of them, by the code of their verdict

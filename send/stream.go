@@ -52,16 +52,23 @@ func transfer(ctx context.Context, opts Options, roots []root, warn func(string)
 
 	replies := make(chan replyResult, 1)
 	vs := newVerdicts()
+	var ev *events
+	if !cr.insecure {
+		ev = newEvents()
+	}
 	go func() {
-		rr := readReplies(bufio.NewReader(conn), vs)
+		rr := readReplies(bufio.NewReader(conn), vs, ev)
 		if errors.As(rr.err, new(*protocol.RemoteError)) || errors.Is(rr.err, errBadReplies) {
 			conn.Close() // the receiver has given up, or cannot be trusted: stop streaming into the void
 		}
 		replies <- rr
 	}()
 
-	sent, werr := stream(conn, w, vs, opts.Progress, res, newDirHandle())
+	sent, werr := stream(conn, w, vs, ev, opts.Progress, res, newDirHandle())
 	var rr replyResult
+	if errors.Is(werr, errBadReplies) {
+		conn.Close() // the receiver cannot be trusted: no need to hear more
+	}
 	if werr != nil {
 		// The receiver may have said why in an error frame: give it a moment.
 		select {
@@ -192,13 +199,21 @@ type sent struct {
 // that cannot be read are recorded in res and not sent. It tells the
 // progress about the totals once the walk is over. It opens the files
 // through dirs, and closes it.
-func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, dirs dirHandle) (*sent, error) {
+//
+// With events (version 2), files are offered and their bodies sent as the
+// receiver answers (offers.go).
+func stream(conn net.Conn, w *walker, vs *verdicts, ev *events, prog Progress, res *Result, dirs dirHandle) (*sent, error) {
 	bw := bufio.NewWriterSize(conn, bufSize)
 	st := &streamer{bw: bw, pw: protocol.NewWriter(bw), buf: make([]byte, readSize), prog: prog, dirs: dirs}
 	defer st.dirs.close()
 	s := &sent{w: w, local: make(map[int]error)}
 	if w.onEntry != nil {
 		s.sums = make(map[int][protocol.HashSize]byte)
+	}
+	var o *offerer
+	if ev != nil {
+		st.pw.SetVersion(protocol.Version2)
+		o = &offerer{st: st, s: s, res: res, roots: w.roots, ev: ev, open: make(map[int]*openFile)}
 	}
 	started := prog == nil
 	if !started { // most walks are over at once: then the totals come first
@@ -217,7 +232,11 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, 
 			started = true
 		}
 		local := e.err
-		if local == nil {
+		if local == nil && o != nil {
+			if err := o.offer(e, len(s.wire), vs); err != nil {
+				return s, err
+			}
+		} else if local == nil {
 			// Its verdict may come back while its body is still going out.
 			vs.sent.Store(int64(len(s.wire) + 1))
 			var err error
@@ -232,17 +251,24 @@ func stream(conn net.Conn, w *walker, vs *verdicts, prog Progress, res *Result, 
 		}
 		if local != nil {
 			s.local[len(s.wire)] = local
-		} else if s.sums != nil && e.kind == protocol.KindFile {
+		} else if s.sums != nil && e.kind == protocol.KindFile && o == nil {
 			s.sums[len(s.wire)] = st.pw.Sum()
 		}
 		s.wire = append(s.wire, int32(i))
 		if e.kind == protocol.KindFile {
 			res.Files++
-			res.Bytes += e.size
+			if o == nil {
+				res.Bytes += e.size
+			}
 		}
 	}
 	if !started {
 		prog.Start(w.bytes.Load(), int(w.files.Load()))
+	}
+	if o != nil {
+		if err := o.finish(); err != nil {
+			return s, err
+		}
 	}
 	res.Entries = len(s.wire)
 	if err := st.pw.WriteEnd(); err != nil {
@@ -306,6 +332,13 @@ func (st *streamer) sendEntry(e *entry, roots []root) (local, err error) {
 }
 
 var errChanged = errors.New("changed while being sent")
+
+// progress counts n bytes done.
+func (st *streamer) progress(n int64) {
+	if st.prog != nil && n > 0 {
+		st.prog.Add(n)
+	}
+}
 
 // copyBody copies exactly size bytes from f to pw. A file that ends early
 // is a local error; a failing write is a stream error.

@@ -155,7 +155,7 @@ func streamTo(t *testing.T, w *walker, dirs dirHandle) ([]byte, *Result) {
 		got <- b
 	}()
 	res := &Result{}
-	_, err := stream(c1, w, newVerdicts(), nil, res, dirs)
+	_, err := stream(c1, w, newVerdicts(), nil, nil, res, dirs)
 	c1.Close()
 	if err != nil {
 		t.Fatalf("stream: %v", err)

@@ -48,6 +48,7 @@ func (t *Transfer) Sync() error { return t.in.Sync() }
 type Admission struct {
 	Result
 	Compare bool // an existing regular file of the same size may be identical: see Identical
+	Replace bool // what holds the name may be replaced (Overwrite)
 	Ready   bool // its directory exists: Create needs no parents made
 }
 
@@ -82,10 +83,10 @@ func (t *Transfer) Admit(d *Dirs, name string, size int64) Admission {
 		return Admission{Result: Result{protocol.CodeRefused, Describe(err)}}
 	case fi.IsDir():
 		return Admission{Result: Result{protocol.CodeExists, "a directory exists with that name"}}
-	case t.in.opts.Overwrite:
-		return Admission{Ready: true}
 	case fi.Mode().IsRegular() && fi.Size() == size:
-		return Admission{Ready: true, Compare: true}
+		return Admission{Ready: true, Compare: true, Replace: t.in.opts.Overwrite}
+	case t.in.opts.Overwrite:
+		return Admission{Ready: true, Replace: true}
 	}
 	return Admission{Result: Result{protocol.CodeExists, "file exists with different content"}}
 }
