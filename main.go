@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -158,8 +159,18 @@ func summary(res *send.Result) string {
 		rate = float64(res.Bytes) / secs / 1e6
 	}
 	s := fmt.Sprintf("sent %s, %s in %.2f s, %.1f MB/s", plural(res.Files, "file"), humanBytes(res.Bytes), secs, rate)
+	var notes []string
 	if res.Unchanged > 0 {
-		s += fmt.Sprintf(" (%d unchanged)", res.Unchanged)
+		notes = append(notes, fmt.Sprintf("%d unchanged", res.Unchanged))
+	}
+	if res.Resumed > 0 {
+		notes = append(notes, fmt.Sprintf("%d resumed", res.Resumed))
+	}
+	if res.Saved > 0 {
+		notes = append(notes, humanBytes(res.Saved)+" not resent")
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, ", ") + ")"
 	}
 	if res.Excluded > 0 {
 		s += fmt.Sprintf(", %d excluded", res.Excluded)

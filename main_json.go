@@ -80,6 +80,8 @@ type summaryEvent struct {
 	Excluded  int     `json:"excluded"`
 	LeftOut   int     `json:"left_out"`
 	Bytes     int64   `json:"bytes"`
+	Saved     int64   `json:"saved_bytes"`
+	Resumed   int     `json:"resumed"`
 	Seconds   float64 `json:"duration_s"`
 	ExitCode  int     `json:"exit_code"`
 }
@@ -179,7 +181,7 @@ func (j *jsonEvents) end(ctx context.Context, res *send.Result, err error) {
 	}
 	j.emit(summaryEvent{jsonHead: head("summary"), Entries: res.Entries, Files: res.Files, Committed: res.Committed,
 		Unchanged: res.Unchanged, Failed: res.FailedCount(), Excluded: res.Excluded, LeftOut: res.SkippedCount,
-		Bytes: res.Bytes, Seconds: time.Since(j.start).Seconds(), ExitCode: code})
+		Bytes: res.Bytes, Saved: res.Saved, Resumed: res.Resumed, Seconds: time.Since(j.start).Seconds(), ExitCode: code})
 }
 
 func kindName(k protocol.Kind) string {

@@ -166,7 +166,9 @@ func (o *offerer) decided(e event) error {
 		return fmt.Errorf("%w: %w: entry %d unchanged before its hash was sent", errBadReplies, protocol.ErrFrame, e.verdict)
 	}
 	o.close(i)
-	o.res.Saved += of.e.size
+	if e.code == protocol.CodeUnchanged {
+		o.res.Saved += of.e.size
+	}
 	o.st.progress(of.e.size)
 	return nil
 }

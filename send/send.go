@@ -90,8 +90,8 @@ type Result struct {
 	Files     int           // regular files among them
 	Committed int           // entries the receiver committed (including unchanged)
 	Unchanged int           // entries already present with identical content
-	Bytes     int64         // file bytes sent
-	Saved     int64         // file bytes not sent: the receiver had them (version 2)
+	Bytes     int64         // file bytes sent (version 2: body bytes that crossed the wire)
+	Saved     int64         // file bytes not sent because the receiver had them: unchanged files, resumed prefixes (version 2)
 	Resumed   int           // files sent from where an earlier transfer was cut
 	Duration  time.Duration // from dial to summary
 	// Failed lists the first MaxFailed entries that did not make it;
