@@ -71,7 +71,7 @@ func quick() receive.Options {
 func launch(t *testing.T, opts receive.Options, r *receiver) (<-chan error, context.CancelFunc) {
 	t.Helper()
 	opts.Addr = "127.0.0.1:0"
-	opts.Insecure = true // the hand-built streams speak version 1
+	opts.Insecure = opts.SecretFile == "" // the hand-built streams speak version 1, unless a test gives a secret
 	opts.Logger = slog.New(slog.NewTextHandler(r.log, nil))
 	ready := make(chan string, 1)
 	opts.Ready = func(a net.Addr) { ready <- a.String() }
