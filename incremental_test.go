@@ -174,3 +174,51 @@ func TestResendTree(t *testing.T) {
 		}
 	}
 }
+
+// cutProxy forwards one connection to target and cuts it after limit
+// bytes from the sender.
+func cutProxy(t *testing.T, target string, limit int64) string {
+	t.Helper()
+	ln := proxyTo(t, target, func(c, up net.Conn) {
+		go func() {
+			io.CopyN(up, c, limit)
+			c.Close()
+			up.Close()
+		}()
+		go func() {
+			io.Copy(c, up)
+			c.Close()
+		}()
+	})
+	return ln.Addr().String()
+}
+
+// TestResendAfterCut: a send of a tree cut at about half fails; its
+// re-run sends what did not land and skips what did, and the tree is whole.
+func TestResendAfterCut(t *testing.T) {
+	inbox, src := t.TempDir(), t.TempDir()
+	tree := filepath.Join(src, "build")
+	names, total := buildTree(t, tree, 2000)
+	r := startReceiver(t, inbox)
+	if res := ft(t, "send", cutProxy(t, r.addr, total/2), tree); res.code == 0 {
+		t.Fatalf("a cut send exited 0: %s", res.stderr)
+	}
+	res, n := sendCounted(t, r, tree)
+	if res.code != 0 {
+		t.Fatalf("re-run: exit %d: %s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, " unchanged") {
+		t.Errorf("re-run skipped nothing: %q", res.stderr)
+	}
+	if n > total*3/5 {
+		t.Errorf("re-run after a cut at half: %d bytes on the wire for a %d-byte tree, want at most 60 %%", n, total)
+	}
+	t.Logf("re-run: %d bytes on the wire, %.1f %% of %d; %s", n, 100*float64(n)/float64(total), total, strings.TrimSpace(res.stderr))
+	for _, name := range names {
+		got, err := os.ReadFile(filepath.Join(inbox, "build", name))
+		want, _ := os.ReadFile(filepath.Join(tree, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: not the source's content (%v)", name, err)
+		}
+	}
+}
