@@ -82,23 +82,8 @@ func exchange2(t *testing.T, addr string, secret []byte, write func(w *protocol.
 	o.accepted = true
 	rr := protocol.NewReplyReader(br)
 	rr.SetVersion(protocol.Version2)
-	for {
-		rep, err := rr.Next()
-		switch {
-		case errors.As(err, &o.remote):
-			return o
-		case err != nil:
-			o.err = err
-			return o
-		case rep.Summary != nil:
-			o.summary = rep.Summary
-			return o
-		case rep.Answer != nil:
-			o.answers = append(o.answers, *rep.Answer)
-		default:
-			o.verdicts = append(o.verdicts, *rep.Verdict)
-		}
-	}
+	o.collect(rr, func(a protocol.Answer) { o.answers = append(o.answers, a) })
+	return o
 }
 
 func file(name string, size int64) *protocol.Header {

@@ -156,20 +156,29 @@ func readOutcome(r io.Reader) outcome {
 		return o
 	}
 	o.accepted = true
-	rr := protocol.NewReplyReader(br)
+	o.collect(protocol.NewReplyReader(br), nil)
+	return o
+}
+
+// collect reads replies into o until a summary, an error frame or an
+// error; answers (version 2) go to answer.
+func (o *outcome) collect(rr *protocol.ReplyReader, answer func(protocol.Answer)) {
 	for {
 		rep, err := rr.Next()
 		switch {
 		case errors.As(err, &o.remote):
-			return o
+			return
 		case err != nil:
 			o.err = err
-			return o
+			return
 		case rep.Summary != nil:
 			o.summary = rep.Summary
-			return o
+			return
+		case rep.Answer != nil:
+			answer(*rep.Answer)
+		default:
+			o.verdicts = append(o.verdicts, *rep.Verdict)
 		}
-		o.verdicts = append(o.verdicts, *rep.Verdict)
 	}
 }
 
